@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The one schema over the process environment. `parseConfig` is the only reader of environment
+ * variables (the composition root hands it `process.env`); everything else receives a `Config`.
+ * A bad value stops start-up with a message that names the variable (see `ConfigError`).
+ */
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
+      message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+export const apiKeyScopes = ['producer', 'operator'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+export interface ApiKey {
+  scope: ApiKeyScope;
+  key: string;
+}
+
+const apiKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx): ApiKey[] | undefined => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const keys: ApiKey[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const sep = entry.indexOf(':');
+      const scope = entry.slice(0, sep);
+      const key = entry.slice(sep + 1);
+      if (sep < 0 || !(apiKeyScopes as readonly string[]).includes(scope) || key.length < 16) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'each entry must be scope:key with scope producer or operator and a key of at least 16 characters',
+        });
+        return z.NEVER;
+      }
+      keys.push({ scope: scope as ApiKeyScope, key });
+    }
+    return keys;
+  });
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const cron = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron pattern with 5 or 6 fields');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port.default(3000),
+  API_KEYS: apiKeys,
+  METRICS_TOKEN: z.string().min(8).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  BACKUP_DIR: z.string().optional(),
+  // Hash-tag the prefix (`{learnloop}`) when running on Redis Cluster so every key of a queue
+  // lands in one slot.
+  QUEUE_PREFIX: z.string().regex(/^[\w{}:.-]{1,64}$/, 'letters, digits, {}:._- only').default('learnloop'),
+  CONCURRENCY_QUESTION_VALIDATION: positiveInt.optional(),
+  CONCURRENCY_SESSION_GENERATION: positiveInt.default(8),
+  CONCURRENCY_FEEDBACK_LOOP: positiveInt.default(8),
+  CONCURRENCY_DECISION_INSIGHTS: positiveInt.default(4),
+  CONCURRENCY_RETENTION_CLEANUP: positiveInt.default(1),
+  CONCURRENCY_BACKUPS: positiveInt.default(1),
+  CONCURRENCY_MONITORING: positiveInt.default(1),
+  BLOOM_THREADS: positiveInt.optional(),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(8_000),
+  SPACED_REPETITION: z.enum(['sm2', 'fsrs']).default('fsrs'),
+  PG_POOL_SIZE: positiveInt.default(10),
+  CORS_ORIGINS: z.string().optional(),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  ALERT_WEBHOOK_URL: optionalUrl(['http', 'https']),
+  SCHEDULER_TZ: z.string().default('UTC'),
+  CRON_RETENTION_SWEEP: cron.default('15 2 * * *'),
+  CRON_ANALYTICS_ROLLUP: cron.default('30 0 * * *'),
+  CRON_BACKUP: cron.default('0 3 * * *'),
+  CRON_BACKUP_VERIFY: cron.default('30 3 * * *'),
+  CRON_BACKUP_PRUNE: cron.default('0 4 * * *'),
+  ALERT_EVALUATION_INTERVAL_MS: positiveInt.default(15_000),
+  SCHEDULERS_ENABLED: boolish.default(true),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment-like record; throws `ConfigError` naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+  );
+}

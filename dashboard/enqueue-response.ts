@@ -1,0 +1,38 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { JobName, PayloadOf, QueueName } from '../pipelines/registry.js';
+import type { SendOptions } from '../pipelines/producer.js';
+import { parseOr400 } from './http-error.js';
+import type { IngressContext } from './ingress-context.js';
+
+const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).optional() });
+
+export const statusUrl = (queue: string, jobId: string) => `/api/jobs/${queue}/${encodeURIComponent(jobId)}`;
+
+/**
+ * The enqueue contract of DESIGN.md: 202 `{jobId, queue, statusUrl}`; with `?wait=MS` (≤ 30000)
+ * 200 `{jobId, result}` once done, 422 if the job failed, 202 if it is not done in time.
+ */
+export async function enqueueAndRespond<Q extends QueueName, J extends JobName<Q>>(
+  ctx: IngressContext,
+  req: Request,
+  res: Response,
+  queue: Q,
+  job: J,
+  payload: PayloadOf<Q, J>,
+  options: SendOptions = {},
+): Promise<void> {
+  const { wait } = parseOr400(waitQuery, req.query, 'query string');
+  if (wait !== undefined) await ctx.waiter.ready(queue);
+  const jobId = await ctx.producer.send(queue, job, payload, options);
+  const accepted = { jobId, queue, statusUrl: statusUrl(queue, jobId) };
+  if (wait === undefined || wait === 0) {
+    res.status(202).json(accepted);
+    return;
+  }
+  const outcome = await ctx.waiter.wait(queue, jobId, wait);
+  if (outcome.state === 'completed') res.status(200).json({ jobId, result: outcome.result });
+  else if (outcome.state === 'failed') {
+    res.status(422).json({ error: { code: 'job_failed', message: outcome.reason, details: accepted } });
+  } else res.status(202).json(accepted);
+}

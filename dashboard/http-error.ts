@@ -1,0 +1,34 @@
+import type { Response } from 'express';
+import type { z } from 'zod';
+
+/** An error the ingress answers as-is: status, a stable code, a message for people, details. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** The uniform error body of DESIGN.md; never a stack trace. */
+export function sendError(res: Response, status: number, code: string, message: string, details?: unknown): void {
+  res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+}
+
+/** zod issues as `{path, message}` pairs a client can act on. */
+export function issueDetails(issues: z.core.$ZodIssue[]) {
+  return issues.slice(0, 50).map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+}
+
+/** Parses with a schema or throws a 400 naming each offending field. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid_request', `${what} is invalid: ${issueDetails(parsed.error.issues).map((d) => `${d.path}: ${d.message}`).slice(0, 5).join('; ')}`, issueDetails(parsed.error.issues));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,61 @@
+import { Job, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueName } from '../pipelines/registry.js';
+
+export type WaitOutcome =
+  | { state: 'completed'; result: unknown }
+  | { state: 'failed'; reason: string }
+  | { state: 'pending' };
+
+/**
+ * Waits for a job to finish, for `?wait=MS`. One QueueEvents stream per queue, opened on first use
+ * and shared by every waiting request.
+ */
+export class JobWaiter {
+  private readonly events = new Map<QueueName, Promise<QueueEvents>>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly queueFor: (name: QueueName) => import('bullmq').Queue,
+  ) {}
+
+  /** Call before adding the job, so its completion cannot slip past an unopened stream. */
+  ready(queue: QueueName): Promise<QueueEvents> {
+    let events = this.events.get(queue);
+    if (!events) {
+      const qe = new QueueEvents(queue, { connection: this.connection, prefix: this.prefix });
+      qe.on('error', () => {});
+      events = qe.waitUntilReady().then(() => qe);
+      this.events.set(queue, events);
+    }
+    return events;
+  }
+
+  async wait(queue: QueueName, jobId: string, ms: number): Promise<WaitOutcome> {
+    const events = await this.ready(queue);
+    const job = await Job.fromId(this.queueFor(queue), jobId);
+    if (!job) return { state: 'pending' };
+    try {
+      const result = await job.waitUntilFinished(events, ms);
+      return { state: 'completed', result };
+    } catch (error) {
+      const state = await job.getState();
+      if (state === 'failed') {
+        const fresh = await Job.fromId(this.queueFor(queue), jobId);
+        return { state: 'failed', reason: fresh?.failedReason ?? (error as Error).message };
+      }
+      if (state === 'completed') {
+        const fresh = await Job.fromId(this.queueFor(queue), jobId);
+        return { state: 'completed', result: fresh?.returnvalue };
+      }
+      return { state: 'pending' };
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = await Promise.allSettled([...this.events.values()]);
+    await Promise.allSettled(all.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    this.events.clear();
+  }
+}

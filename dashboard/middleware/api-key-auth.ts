@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiKey, ApiKeyScope } from '../../core/config/config-schema.js';
+import { HttpError } from '../http-error.js';
+
+/**
+ * API-key auth. Keys are held only as SHA-256 digests once loaded, and a presented key is hashed
+ * and compared in constant time against every known digest, so neither the comparison nor the
+ * lookup order leaks how close a guess was.
+ */
+export interface Caller {
+  scope: ApiKeyScope;
+  /** First 12 hex characters of the key's digest: names the caller in logs and the audit log. */
+  keyId: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    caller?: Caller;
+  }
+}
+
+const digest = (key: string) => createHash('sha256').update(key).digest();
+
+export class KeyRing {
+  private readonly entries: { digest: Buffer; scope: ApiKeyScope }[];
+
+  constructor(keys: ApiKey[]) {
+    this.entries = keys.map((k) => ({ digest: digest(k.key), scope: k.scope }));
+  }
+
+  identify(presented: string): Caller | undefined {
+    const candidate = digest(presented);
+    let found: { digest: Buffer; scope: ApiKeyScope } | undefined;
+    for (const entry of this.entries) {
+      // No early exit: every entry is compared whatever matched.
+      if (timingSafeEqual(entry.digest, candidate)) found ??= entry;
+    }
+    return found && { scope: found.scope, keyId: candidate.toString('hex').slice(0, 12) };
+  }
+}
+
+/** Bearer token, or (for browsers on Bull Board) HTTP Basic with the key as the password. */
+function presentedKey(req: Request, allowBasic: boolean): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (allowBasic && scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+export function requireScope(keys: KeyRing, scope: ApiKeyScope, options: { allowBasic?: boolean } = {}) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const key = presentedKey(req, options.allowBasic ?? false);
+    const caller = key ? keys.identify(key) : undefined;
+    if (!caller) {
+      if (options.allowBasic) res.setHeader('WWW-Authenticate', 'Basic realm="learnloop operators", charset="UTF-8"');
+      throw new HttpError(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
+    }
+    // operator may do everything a producer may.
+    if (scope === 'operator' && caller.scope !== 'operator') {
+      throw new HttpError(403, 'forbidden', 'this endpoint needs an operator key');
+    }
+    req.caller = caller;
+    next();
+  };
+}

