@@ -7,7 +7,7 @@ import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../s
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem('validation');
+  system = await startTestSystem('validation', { roles: { workers: ['question-validation', 'decision-insights'] } });
 });
 afterAll(async () => {
   await system?.close();
@@ -152,7 +152,7 @@ describe('metrics', () => {
       expect(text).toContain(`learnloop_queue_jobs_by_state{queue="${queue}",state="waiting"}`);
     }
     expect(text).toMatch(/learnloop_job_processing_seconds_bucket\{.*queue="question-validation"/);
-    expect(text).toMatch(/learnloop_job_wait_seconds_count\{queue="question-validation",job="validate"\} [1-9]/);
-    expect(text).toMatch(/learnloop_jobs_completed_total\{queue="question-validation",job="validate"\} [1-9]/);
+    expect(text).toMatch(/learnloop_job_wait_seconds_count\{queue="question-validation",job_name="validate"\} [1-9]/);
+    expect(text).toMatch(/learnloop_jobs_completed_total\{queue="question-validation",job_name="validate"\} [1-9]/);
   });
 });

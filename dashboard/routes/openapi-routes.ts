@@ -1,0 +1,11 @@
+import { Router } from 'express';
+import { openApiDocument } from '../openapi.js';
+import type { IngressContext } from '../ingress-context.js';
+
+export function openApiRoutes(_ctx: IngressContext): Router {
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  return router;
+}
