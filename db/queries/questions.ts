@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { BloomScore } from '../../core/bloom/bloom-score.js';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
+import { levelToLogit } from '../../core/learner/level.js';
 import type { Db } from '../database.js';
 
 export interface QuestionToStore {
@@ -10,9 +11,10 @@ export interface QuestionToStore {
   score: BloomScore;
 }
 
-/** Difficulty 1..5 as the author gave it seeds the Elo rating; null means "unknown yet". */
+/** The difficulty 1..5 the author gave seeds the Elo rating (the feedback loop refines it). */
 function seedColumns(q: QuestionToStore) {
   return {
+    rating: levelToLogit(q.input.difficulty),
     id: q.id,
     content_hash: q.contentHash,
     text: q.input.text,

@@ -1,0 +1,35 @@
+import { UnrecoverableError } from 'bullmq';
+import { derivedId } from '../../../core/contracts/derived-ids.js';
+import { skillToLevel } from '../../../core/learner/level.js';
+import { buildLearningPlan } from '../../../core/plans/learning-plan.js';
+import { loadLearner } from '../../../db/queries/learners.js';
+import { getLearningPlan, insertLearningPlan } from '../../../db/queries/learning-plans.js';
+import { defineProcessor } from '../../runtime/processor.js';
+import { sendTraces } from '../../runtime/send-trace.js';
+
+/** session-generation/learning-plan: the seed's milestone formula, anchored to the learner's level now. */
+export const learningPlanProcessor = defineProcessor('session-generation', 'learning-plan', async (payload, ctx) => {
+  const planId = derivedId('p', ctx.job.id);
+  const stored = await getLearningPlan(ctx.db, planId);
+  if (stored) {
+    return { planId, currentLevel: stored.current_level, targetLevel: stored.target_level, milestones: stored.milestones as any };
+  }
+  const learner = await loadLearner(ctx.db, payload.userId);
+  if (learner.status === 'erased') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
+  const currentLevel = learner.status === 'active' ? skillToLevel(learner.state.skill) : 1;
+  const createdAt = ctx.job.enqueuedAt;
+  const plan = buildLearningPlan({ currentLevel, targetLevel: payload.targetLevel, days: payload.days, startAt: createdAt.getTime() });
+  await insertLearningPlan(ctx.db, { id: planId, userId: payload.userId, currentLevel: plan.currentLevel, targetLevel: plan.targetLevel, days: plan.days, milestones: plan.milestones, createdAt });
+  await sendTraces(ctx, [
+    {
+      decisionId: `plan-${planId}`,
+      kind: 'learning-plan',
+      userId: payload.userId,
+      createdAt: createdAt.toISOString(),
+      inputs: { currentLevel, targetLevel: payload.targetLevel, days: payload.days },
+      outputs: { planId, milestones: plan.milestones.length, gap: plan.gap },
+      modelVersion: 'learning-plan-1 (DESIGN.md milestone formula)',
+    },
+  ]);
+  return { planId, currentLevel: plan.currentLevel, targetLevel: plan.targetLevel, milestones: plan.milestones };
+});
