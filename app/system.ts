@@ -7,10 +7,14 @@ import { migrateToLatest } from '../db/migrate.js';
 import { createIngress } from '../dashboard/create-ingress.js';
 import { JobWaiter } from '../dashboard/job-waiter.js';
 import { KeyRing } from '../dashboard/middleware/api-key-auth.js';
+import { lastVerifiedBackupOrInstallAt } from '../db/queries/backup-freshness.js';
+import { setClusterStateSource } from '../observability/cluster-metrics.js';
 import { setQueueDepthSource } from '../observability/job-metrics.js';
+import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
 import type { Logger } from '../observability/logger.js';
 import { Producer } from '../pipelines/producer.js';
 import { createRedisConnection, waitForRedis } from '../pipelines/redis-connection.js';
+import { readQueueStatus } from '../pipelines/queue-status.js';
 import type { QueueName } from '../pipelines/registry.js';
 import { registerSchedulers } from '../pipelines/schedulers.js';
 import { BloomPool } from '../workers/bloom/bloom-pool.js';
@@ -32,11 +36,18 @@ export interface SystemOptions {
   roles: SystemRoles;
   logger: Logger;
   now?: () => Date;
+  /**
+   * Serve /metrics on a listener of its own at this port (0: any free port), so a process without
+   * the ingress is a scrape target too. The CLI sets it from METRICS_PORT and the role.
+   */
+  metricsPort?: number;
 }
 
 export interface System {
   /** The ingress base URL, when this process runs one. */
   url?: string;
+  /** The metrics listener's base URL, when this process runs one. */
+  metricsUrl?: string;
   services: WorkerServices;
   workers?: WorkerGroup;
   /** Ordered shutdown; safe to call twice. */
@@ -98,6 +109,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
           concurrency: concurrencyFor(config, bloomThreads),
           services,
           logger,
+          lockDurationMs: config.WORKER_LOCK_DURATION_MS,
+          stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
         })
       : undefined;
   if (roles.workers.includes('question-validation')) void services.bloom;
@@ -127,6 +140,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     setQueueDepthSource(async () =>
       Promise.all(producer.allQueues().map(async (q) => ({ queue: q.name, counts: await q.getJobCounts() }))),
     );
+    setClusterStateSource({
+      queueWorkers: async () => (await readQueueStatus(producer)).map(({ queue, workers }) => ({ queue, workers })),
+      lastVerifiedBackup: () => lastVerifiedBackupOrInstallAt(db),
+    });
     server = createServer(app);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
@@ -135,6 +152,21 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     });
     const { port } = server.address() as AddressInfo;
     url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  }
+
+  let metricsServer: MetricsServer | undefined;
+  if (options.metricsPort !== undefined) {
+    try {
+      metricsServer = await startMetricsServer({ host: config.HOST, port: options.metricsPort, token: config.METRICS_TOKEN });
+      logger.info({ url: `${metricsServer.url}/metrics` }, 'metrics listener started');
+    } catch (error) {
+      // Two workers on one host both default to 9464: the second still works, it is just not
+      // scraped until it gets a port of its own. Losing a scrape target must not stop the workers.
+      logger.error(
+        { port: options.metricsPort, err: { message: (error as Error).message } },
+        'metrics listener could not start; set METRICS_PORT to a free port (0 picks one) or off',
+      );
+    }
   }
 
   let closing: Promise<void> | undefined;
@@ -152,6 +184,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       server?.closeAllConnections();
       await serverClosed;
       setQueueDepthSource(undefined);
+      setClusterStateSource(undefined);
+      // Scrapes keep working while workers drain; the listener goes with the HTTP server.
+      await metricsServer?.close();
       // 4. queues and Redis, 5. the database.
       await waiter?.close();
       await producer.close();
@@ -161,5 +196,5 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     return closing;
   };
 
-  return { url, services, workers, close };
+  return { url, metricsUrl: metricsServer?.url, services, workers, close };
 }

@@ -10,6 +10,7 @@ import { developmentKeys } from '../app/development-keys.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { isQueueName, queueNames } from '../pipelines/registry.js';
 import { bullBoardPath } from '../dashboard/routes/bull-board-routes.js';
+import { backupCommand, restoreCommand } from './backup-commands.js';
 
 const usage = `learnloop <command>
 
@@ -17,6 +18,9 @@ const usage = `learnloop <command>
   ingress                  the HTTP ingress only
   worker [--queues a,b]    workers for the named queues (default: all) and the schedulers
   migrate                  bring the database schema to the newest migration and exit
+  backup                   take a logical backup of every table into BACKUP_DIR now and exit
+  restore <backup>         restore a backup (its directory, or its id under BACKUP_DIR) into the
+                           EMPTY database at DATABASE_URL, then migrate it to this build's schema
 
 Configuration comes from the environment; see README.md.`;
 
@@ -46,6 +50,10 @@ async function main(): Promise<number> {
   switch (command) {
     case 'migrate':
       return migrate(config, logger);
+    case 'backup':
+      return backupCommand(config, logger);
+    case 'restore':
+      return restoreCommand(config, logger, positionals[1]);
     case 'start':
       return run(config, logger, { ingress: true, workers: queueNames, schedulers: config.SCHEDULERS_ENABLED });
     case 'ingress':
@@ -57,7 +65,7 @@ async function main(): Promise<number> {
         console.error(`unknown queue(s): ${unknown.join(', ')}. Known: ${queueNames.join(', ')}`);
         return 2;
       }
-      return run(config, logger, { ingress: false, workers: requested.filter(isQueueName), schedulers: config.SCHEDULERS_ENABLED });
+      return run(config, logger, { ingress: false, workers: requested.filter(isQueueName), schedulers: config.SCHEDULERS_ENABLED }, workerMetricsPort(config));
     }
     default:
       console.error(`unknown command: ${command}\n\n${usage}`);
@@ -78,11 +86,25 @@ async function migrate(config: Config, logger: Logger): Promise<number> {
   }
 }
 
-async function run(config: Config, logger: Logger, roles: SystemRoles): Promise<number> {
+/** Default metrics listener port of `learnloop worker` (the Prometheus node-exporter convention range). */
+const defaultWorkerMetricsPort = 9464;
+
+/** Workers have no ingress, so they serve /metrics themselves unless METRICS_PORT=off. */
+function workerMetricsPort(config: Config): number | undefined {
+  return config.METRICS_PORT === null ? undefined : (config.METRICS_PORT ?? defaultWorkerMetricsPort);
+}
+
+async function run(
+  config: Config,
+  logger: Logger,
+  roles: SystemRoles,
+  // `start` and `ingress` serve /metrics on the ingress; a listener of their own only if asked for.
+  metricsPort: number | undefined = config.METRICS_PORT ?? undefined,
+): Promise<number> {
   const infra = await provideInfrastructure(config, logger);
   let system;
   try {
-    system = await startSystem({ config, redisUrl: infra.redisUrl, databaseUrl: infra.databaseUrl, roles, logger });
+    system = await startSystem({ config, redisUrl: infra.redisUrl, databaseUrl: infra.databaseUrl, roles, logger, metricsPort });
   } catch (error) {
     await infra.stop();
     throw error;

@@ -22,11 +22,27 @@ export async function enqueueAndRespond<Q extends QueueName, J extends JobName<Q
   payload: PayloadOf<Q, J>,
   options: SendOptions = {},
 ): Promise<void> {
+  await enqueueWith(ctx, req, res, queue, () => ctx.producer.send(queue, job, payload, options));
+}
+
+/**
+ * The same contract for any way of enqueueing (a flow, say): `enqueue` resolves to the job id to
+ * answer for; `extra` fields are added to the 202 body.
+ */
+export async function enqueueWith(
+  ctx: IngressContext,
+  req: Request,
+  res: Response,
+  queue: QueueName,
+  enqueue: () => Promise<string>,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const { wait } = parseOr400(waitQuery, req.query, 'query string');
-  if (wait !== undefined) await ctx.waiter.ready(queue);
-  const jobId = await ctx.producer.send(queue, job, payload, options);
-  const accepted = { jobId, queue, statusUrl: statusUrl(queue, jobId) };
-  if (wait === undefined || wait === 0) {
+  // The event stream must be open before the job exists, or a fast job's completion is missed.
+  if (wait) await ctx.waiter.ready(queue);
+  const jobId = await enqueue();
+  const accepted = { jobId, queue, statusUrl: statusUrl(queue, jobId), ...extra };
+  if (!wait) {
     res.status(202).json(accepted);
     return;
   }

@@ -1,5 +1,6 @@
 import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { QueueUnavailableError } from '../pipelines/redis-connection.js';
 import type { QueueName } from '../pipelines/registry.js';
 
 export type WaitOutcome =
@@ -20,8 +21,12 @@ export class JobWaiter {
     private readonly queueFor: (name: QueueName) => import('bullmq').Queue,
   ) {}
 
-  /** Call before adding the job, so its completion cannot slip past an unopened stream. */
-  ready(queue: QueueName): Promise<QueueEvents> {
+  /**
+   * Call before adding the job, so its completion cannot slip past an unopened stream. Bounded: a
+   * stream first opened while Redis is away would wait for Redis (its connection retries for ever),
+   * so the request gets a QueueUnavailableError (503) instead; the stream keeps opening meanwhile.
+   */
+  ready(queue: QueueName, timeoutMs = 2_000): Promise<QueueEvents> {
     let events = this.events.get(queue);
     if (!events) {
       const qe = new QueueEvents(queue, { connection: this.connection, prefix: this.prefix });
@@ -29,7 +34,11 @@ export class JobWaiter {
       events = qe.waitUntilReady().then(() => qe);
       this.events.set(queue, events);
     }
-    return events;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(`job events for ${queue} not available within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([events, timeout]).finally(() => clearTimeout(timer));
   }
 
   async wait(queue: QueueName, jobId: string, ms: number): Promise<WaitOutcome> {

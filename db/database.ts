@@ -26,5 +26,25 @@ export function createDatabase({ url, poolSize = 10, statementTimeoutMs = 30_000
   // An idle client losing its connection (Postgres restart) emits 'error' on the pool; without a
   // listener Node would crash the process. The next query simply gets a fresh connection.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // DANGEROUS SPOT (found by the fault suite): pg-pool removes its own error listener from a client
+  // while it is checked out, and kysely adds none. A Postgres shutdown sends every connection a
+  // FATAL; one that arrives while a client is checked out between queries (inside a transaction)
+  // becomes an unhandled 'error' event and kills the process. With this listener the error only
+  // fails the transaction's next query (the job retries), and pg-pool discards the dead client.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The pg pool under a Db made by createDatabase, for the few callers that need a raw client:
+ * COPY streams (db/backup). Everything else goes through kysely.
+ */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this Db was not made by createDatabase (no pg pool known)');
+  return pool;
 }

@@ -15,6 +15,19 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/**
+ * Brings the schema to exactly `name`, up or down (restore uses it: data is loaded into the
+ * schema version it was taken from, then migrated forward).
+ */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
+  if (!Object.hasOwn(migrations, name)) throw new Error(`unknown schema version ${name}: this build knows ${Object.keys(migrations).join(', ')}`);
+  const { error, results } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration to ${name} failed${failed ? ` in ${failed.migrationName}` : ''}: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
 /** Names of the migrations applied so far, newest last; the backup manifest records it. */
 export async function schemaVersion(db: Kysely<any>): Promise<string | null> {
   const migrator = new Migrator({ db, provider });

@@ -163,6 +163,15 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>> | null;
 }
 
+export interface FeedbackApplicationsTable {
+  job_key: string;
+  session_id: string;
+  user_id: string;
+  result: Json<Record<string, unknown>>;
+  traces: Json<unknown[]>;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   questions: QuestionsTable;
   question_validations: QuestionValidationsTable;
@@ -178,6 +187,7 @@ export interface Database {
   alerts: AlertsTable;
   backups: BackupsTable;
   audit_log: AuditLogTable;
+  feedback_applications: FeedbackApplicationsTable;
 }
 
 export type { JSONColumnType };

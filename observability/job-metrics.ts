@@ -1,14 +1,18 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from './metrics-registry.js';
 
-/** Worker metrics, owned by the worker runtime (workers/runtime/run-workers.ts) and nothing else. */
+/**
+ * Worker metrics, owned by the worker runtime (workers/runtime/run-workers.ts) and nothing else.
+ * The job name label is `job_name`, not `job`: Prometheus attaches its own `job` label (the scrape
+ * job) to every series and would rename ours to `exported_job`.
+ */
 
 const jobBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export const jobWaitSeconds = new Histogram({
   name: 'learnloop_job_wait_seconds',
   help: 'Time a job waited in its queue before a worker picked it up.',
-  labelNames: ['queue', 'job'] as const,
+  labelNames: ['queue', 'job_name'] as const,
   buckets: jobBuckets,
   registers: [metricsRegistry],
 });
@@ -16,7 +20,7 @@ export const jobWaitSeconds = new Histogram({
 export const jobProcessingSeconds = new Histogram({
   name: 'learnloop_job_processing_seconds',
   help: 'Time a processor spent on one attempt of a job.',
-  labelNames: ['queue', 'job', 'status'] as const,
+  labelNames: ['queue', 'job_name', 'status'] as const,
   buckets: jobBuckets,
   registers: [metricsRegistry],
 });
@@ -24,21 +28,21 @@ export const jobProcessingSeconds = new Histogram({
 export const jobsCompleted = new Counter({
   name: 'learnloop_jobs_completed_total',
   help: 'Jobs completed successfully.',
-  labelNames: ['queue', 'job'] as const,
+  labelNames: ['queue', 'job_name'] as const,
   registers: [metricsRegistry],
 });
 
 export const jobsFailed = new Counter({
   name: 'learnloop_jobs_failed_total',
   help: 'Job attempts that threw (a job retried three times counts three).',
-  labelNames: ['queue', 'job'] as const,
+  labelNames: ['queue', 'job_name'] as const,
   registers: [metricsRegistry],
 });
 
 export const jobsDeadLettered = new Counter({
   name: 'learnloop_jobs_dead_lettered_total',
   help: 'Jobs that failed for good: attempts exhausted or unrecoverable.',
-  labelNames: ['queue', 'job'] as const,
+  labelNames: ['queue', 'job_name'] as const,
   registers: [metricsRegistry],
 });
 

@@ -9,6 +9,14 @@ import { Redis, type RedisOptions } from 'ioredis';
  */
 export type RedisRole = 'worker' | 'producer';
 
+/** Redis did not answer in time: callers at the edge turn this into a 503 (never a hang). */
+export class QueueUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
 export function createRedisConnection(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
   const options: RedisOptions =
     role === 'worker'

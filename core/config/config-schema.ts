@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type AlertRuleOverrides, alertRuleOverridesSchema, applyRuleOverrides } from '../alerts/alert-rule.js';
+import { defaultAlertRules } from '../alerts/default-alert-rules.js';
 
 /**
  * The one schema over the process environment. `parseConfig` is the only reader of environment
@@ -61,16 +63,30 @@ export const configSchema = z.object({
   PORT: port.default(3000),
   API_KEYS: apiKeys,
   METRICS_TOKEN: z.string().min(8).optional(),
+  // A small /metrics listener of its own, so a process without the ingress (`learnloop worker`) is
+  // a scrape target too. Unset: on at 9464 for `worker`, off for `start`/`ingress` (the ingress
+  // serves /metrics). `off` turns it off everywhere; 0 picks a free port.
+  METRICS_PORT: z.union([z.literal('off').transform(() => null), port]).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
+  /** Backups go here (default DATA_DIR/backups); GDPR exports to EXPORT_DIR (default DATA_DIR/exports). */
   BACKUP_DIR: z.string().optional(),
+  EXPORT_DIR: z.string().optional(),
+  /** Backups older than this are pruned, except the newest verified one (DESIGN.md: 30 days). */
+  BACKUP_KEEP_DAYS: positiveInt.max(3650).default(30),
+  /** Rows per retention DELETE statement: small batches keep row locks and WAL bursts short. */
+  RETENTION_BATCH_SIZE: positiveInt.max(50_000).default(1_000),
   // Hash-tag the prefix (`{learnloop}`) when running on Redis Cluster so every key of a queue
   // lands in one slot.
   QUEUE_PREFIX: z.string().regex(/^[\w{}:.-]{1,64}$/, 'letters, digits, {}:._- only').default('learnloop'),
   CONCURRENCY_QUESTION_VALIDATION: positiveInt.optional(),
   CONCURRENCY_SESSION_GENERATION: positiveInt.default(8),
   CONCURRENCY_FEEDBACK_LOOP: positiveInt.default(8),
-  CONCURRENCY_DECISION_INSIGHTS: positiveInt.default(4),
+  // High on purpose: each `record` job only waits for its trace's batch to commit, so the
+  // concurrency is the number of traces one worker can gather into a batch (workers/processors/decision-insights).
+  CONCURRENCY_DECISION_INSIGHTS: positiveInt.default(200),
+  INSIGHT_BATCH_MAX_ROWS: positiveInt.max(5_000).default(200),
+  INSIGHT_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   CONCURRENCY_RETENTION_CLEANUP: positiveInt.default(1),
   CONCURRENCY_BACKUPS: positiveInt.default(1),
   CONCURRENCY_MONITORING: positiveInt.default(1),
@@ -88,7 +104,38 @@ export const configSchema = z.object({
   CRON_BACKUP_VERIFY: cron.default('30 3 * * *'),
   CRON_BACKUP_PRUNE: cron.default('0 4 * * *'),
   ALERT_EVALUATION_INTERVAL_MS: positiveInt.default(15_000),
+  // JSON object by rule id, e.g. {"queue-depth-high":{"threshold":1000,"forSeconds":300}} (core/alerts).
+  ALERT_RULE_OVERRIDES: z
+    .string()
+    .optional()
+    .transform((raw, ctx): AlertRuleOverrides => {
+      if (raw === undefined || raw.trim() === '') return {};
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object keyed by alert rule id' });
+        return z.NEVER;
+      }
+      const parsed = alertRuleOverridesSchema.safeParse(json);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return z.NEVER;
+      }
+      try {
+        applyRuleOverrides(defaultAlertRules, parsed.data);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
   SCHEDULERS_ENABLED: boolish.default(true),
+  // Stalled-job detection: a dead worker's jobs go back to the queue once its lock (renewed every
+  // lockDuration/2 while alive) lapses, found by a check every stalledInterval. Lower values
+  // recover faster after a crash but risk stalling a job whose event loop is blocked that long.
+  WORKER_LOCK_DURATION_MS: positiveInt.min(1_000).default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt.min(500).default(15_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -19,4 +19,15 @@ export const decisionTraceSchema = z.object({
 });
 export type DecisionTrace = z.infer<typeof decisionTraceSchema>;
 
+/** Most traces one `record-batch` job may carry. */
+export const MAX_TRACES_PER_JOB = 500;
+
+/**
+ * `record-batch`: several traces of one producing job in ONE queue job (workers/runtime/send-trace.ts
+ * sends a job's traces this way). A queue job costs the same whether it carries one trace or many,
+ * so this is how traces reach the store at bulk speed; `record` stays for single traces.
+ */
+export const recordTracesPayloadSchema = z.object({ traces: z.array(decisionTraceSchema).min(1).max(MAX_TRACES_PER_JOB) });
+
+/** `stored`: traces this job wrote; the rest had been stored before (a retry or a re-send). */
 export const recordTraceResultSchema = z.object({ stored: z.number().int().nonnegative() });

@@ -7,24 +7,81 @@ export const sweepPayloadSchema = z.object({
   /** Evaluate the retention windows as of this instant (tests and replays); default: now. */
   asOf: isoDateTimeSchema.optional(),
 });
-export const sweepResultSchema = z.object({ deleted: z.record(z.string(), z.number()), archived: z.record(z.string(), z.number()) });
+/** Counts per table; `deleted` includes rows of erased learners and of dropped partitions' tables. */
+export const sweepResultSchema = z.object({
+  asOf: z.string(),
+  deleted: z.record(z.string(), z.number()),
+  archived: z.record(z.string(), z.number()),
+  droppedPartitions: z.array(z.string()),
+  purgedLearners: z.number().int().nonnegative(),
+  exportsRemoved: z.number().int().nonnegative(),
+});
 
+/** `requestedBy`: who asked (API key id, 'cli', 'scheduler'); recorded in the audit log. */
 export const gdprPayloadSchema = z.object({ userId: idSchema, requestedBy: z.string().max(200).optional() });
-export const gdprExportResultSchema = z.object({ userId: idSchema, path: z.string(), bytes: z.number() });
+export const gdprExportResultSchema = z.object({
+  userId: idSchema,
+  exportId: z.string(),
+  path: z.string(),
+  bytes: z.number(),
+  /** Operator download: GET /api/users/:userId/export/:exportId */
+  downloadUrl: z.string(),
+  rows: z.record(z.string(), z.number()),
+});
 export const gdprEraseResultSchema = z.object({ userId: idSchema, erasedAt: z.string(), hardDeleteAfter: z.string() });
+
+/** A calendar day as YYYY-MM-DD that exists (2025-02-30 is refused). */
+export const dayStringSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date');
 
 export const rollupPayloadSchema = z.object({
   /** The UTC day to roll up (YYYY-MM-DD); default: yesterday. */
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  day: dayStringSchema.optional(),
 });
-export const rollupResultSchema = z.object({ day: z.string() }).passthrough();
+/** One row of analytics_daily (definitions in db/queries/analytics.ts, `rollupDay`). */
+export const rollupResultSchema = z.object({
+  day: z.string(),
+  activeLearners: z.number().int().nonnegative(),
+  sessions: z.number().int().nonnegative(),
+  completedSessions: z.number().int().nonnegative(),
+  completionRate: z.number().min(0).max(1),
+  meanAccuracy: z.number().min(0).max(1).nullable(),
+  flowRate: z.number().min(0).max(1).nullable(),
+  validationsByLevel: z.record(z.string(), z.number().int().nonnegative()),
+});
+export type DailyRollup = z.infer<typeof rollupResultSchema>;
 
 export const backupPayloadSchema = z.object({ reason: z.string().max(200).optional(), requestedBy: z.string().max(200).optional() });
-export const backupResultSchema = z.object({ backupId: z.string(), path: z.string(), tables: z.number(), bytes: z.number() });
-export const verifyBackupPayloadSchema = z.object({ backupId: z.string().max(100).optional() });
-export const verifyBackupResultSchema = z.object({ backupId: z.string(), ok: z.boolean(), problems: z.array(z.string()) });
-export const pruneBackupsPayloadSchema = z.object({ keepDays: z.number().int().positive().optional() });
-export const pruneBackupsResultSchema = z.object({ removed: z.array(z.string()) });
+export const backupResultSchema = z.object({
+  backupId: z.string(),
+  path: z.string(),
+  tables: z.number(),
+  rows: z.number(),
+  bytes: z.number(),
+  schemaVersion: z.string().nullable(),
+});
+/** Default: the newest completed backup. */
+export const verifyBackupPayloadSchema = z.object({ backupId: idSchema.optional(), requestedBy: z.string().max(200).optional() });
+/** `ok: false` comes with one clear message per problem (missing file, checksum, row count…). */
+export const verifyBackupResultSchema = z.object({ backupId: z.string(), ok: z.boolean(), problems: z.array(z.string()), tables: z.number() });
+/** Default keepDays: BACKUP_KEEP_DAYS. */
+export const pruneBackupsPayloadSchema = z.object({ keepDays: z.number().int().positive().max(3650).optional() });
+export const pruneBackupsResultSchema = z.object({ removed: z.array(z.string()), keptNewestVerified: z.string().nullable() });
 
+/** Alert evaluation takes no input: the rules come from configuration, the clock from the worker. */
 export const evaluateAlertsPayloadSchema = z.object({});
-export const evaluateAlertsResultSchema = z.object({ firing: z.array(z.string()), resolved: z.array(z.string()) });
+export const evaluateAlertsResultSchema = z.object({
+  /** Alert keys (`rule` or `rule/queue`) firing after this evaluation. */
+  firing: z.array(z.string()),
+  /** Alert keys that resolved in this evaluation. */
+  resolved: z.array(z.string()),
+  /** Alert keys that began firing in this evaluation. */
+  fired: z.array(z.string()).optional(),
+  /** Alert keys breaching but not yet for their rule's duration. */
+  pending: z.array(z.string()).optional(),
+  notifications: z.object({ delivered: z.number(), failed: z.number(), dropped: z.number(), disabled: z.number() }).optional(),
+  /** True when another evaluation held the lock and this one did nothing. */
+  skipped: z.boolean().optional(),
+});

@@ -17,8 +17,13 @@ export interface Caller {
 declare module 'express-serve-static-core' {
   interface Request {
     caller?: Caller;
+    /** The scope the matched route demands; the audit middleware audits operator mutations. */
+    requiredScope?: ApiKeyScope;
   }
 }
+
+/** A requireScope middleware carries its scope, so the route table can say what each route needs. */
+export type ScopeGuard = ((req: Request, res: Response, next: NextFunction) => void) & { requiredScope: ApiKeyScope };
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
@@ -53,19 +58,31 @@ function presentedKey(req: Request, allowBasic: boolean): string | undefined {
   return undefined;
 }
 
-export function requireScope(keys: KeyRing, scope: ApiKeyScope, options: { allowBasic?: boolean } = {}) {
-  return (req: Request, res: Response, next: NextFunction) => {
+/**
+ * The caller a request identifies itself as (Bearer or Basic), without deciding anything: the
+ * rate limiter buckets by it. Routes decide with requireScope.
+ */
+export function identifyRequest(keys: KeyRing, req: Request): Caller | undefined {
+  const key = presentedKey(req, true);
+  return key ? keys.identify(key) : undefined;
+}
+
+export function requireScope(keys: KeyRing, scope: ApiKeyScope, options: { allowBasic?: boolean } = {}): ScopeGuard {
+  const guard = (req: Request, res: Response, next: NextFunction) => {
+    req.requiredScope = scope;
     const key = presentedKey(req, options.allowBasic ?? false);
     const caller = key ? keys.identify(key) : undefined;
     if (!caller) {
       if (options.allowBasic) res.setHeader('WWW-Authenticate', 'Basic realm="learnloop operators", charset="UTF-8"');
       throw new HttpError(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
     }
+    // Known before the scope check, so a producer key trying an operator action is audited too.
+    req.caller = caller;
     // operator may do everything a producer may.
     if (scope === 'operator' && caller.scope !== 'operator') {
       throw new HttpError(403, 'forbidden', 'this endpoint needs an operator key');
     }
-    req.caller = caller;
     next();
   };
+  return Object.assign(guard, { requiredScope: scope });
 }

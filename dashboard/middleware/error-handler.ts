@@ -2,10 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../../observability/logger.js';
 import { InvalidPayloadError } from '../../pipelines/producer.js';
+import { QueueUnavailableError } from '../../pipelines/redis-connection.js';
 import { HttpError, issueDetails, sendError } from '../http-error.js';
 
 /** A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. */
 function isRedisUnavailable(error: Error): boolean {
+  if (error instanceof QueueUnavailableError) return true;
   return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(error.message);
 }
 
@@ -31,7 +33,10 @@ export function errorHandler(logger: Logger) {
       res.setHeader('Retry-After', '5');
       return sendError(res, 503, 'unavailable', 'the job queue is unavailable; retry shortly');
     }
-    logger.error({ err: e, requestId: req.id }, 'unhandled error');
+    // Name, message, code and stack only: driver errors carry the offending values in other fields
+    // (Postgres's `detail`: "Key (user_id)=(…)"), and request data must not reach the log.
+    const err = e instanceof Error ? { type: e.name, message: e.message, code: (e as { code?: unknown }).code, stack: e.stack } : { message: String(e) };
+    logger.error({ err, requestId: req.id }, 'unhandled error');
     sendError(res, 500, 'internal', `internal error (request ${String(req.id)})`);
   };
 }

@@ -1,16 +1,35 @@
 import type { Router } from 'express';
 import type { IngressContext } from '../ingress-context.js';
+import { alertRoutes } from './alert-routes.js';
+import { analyticsRoutes } from './analytics-routes.js';
+import { backupRoutes } from './backup-routes.js';
 import { bullBoardRoutes } from './bull-board-routes.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
+import { gdprRoutes } from './gdpr-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { insightRoutes } from './insight-routes.js';
 import { jobRoutes } from './job-routes.js';
+import { learnerErasureGuard } from './learner-erasure-guard.js';
 import { metricsRoutes } from './metrics-routes.js';
+import { openApiRoutes } from './openapi-routes.js';
 import { questionRoutes } from './question-routes.js';
+import { sessionRoutes } from './session-routes.js';
 
 /** Every route module of the ingress, in mount order. */
 export const routeModules: ((ctx: IngressContext) => Router)[] = [
   healthRoutes,
   metricsRoutes,
+  openApiRoutes,
+  // Before every /api route module: an erased learner is refused whatever the route behind does.
+  learnerErasureGuard,
+  gdprRoutes,
+  backupRoutes,
   questionRoutes,
+  sessionRoutes,
   jobRoutes,
+  deadLetterRoutes,
+  insightRoutes,
+  analyticsRoutes,
+  alertRoutes,
   bullBoardRoutes,
 ];

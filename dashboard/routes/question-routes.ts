@@ -3,7 +3,9 @@ import { idSchema } from '../../core/contracts/identifiers.js';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
 import { getQuestionWithLatestValidation } from '../../db/queries/questions.js';
-import { enqueueAndRespond } from '../enqueue-response.js';
+import { enqueueAndRespond, enqueueWith } from '../enqueue-response.js';
+import { parseImportRequest } from '../import-request.js';
+import { enqueueImport, importIdFor } from '../../pipelines/flows/import-flow.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
@@ -18,6 +20,16 @@ export function questionRoutes(ctx: IngressContext): Router {
     const contentHash = questionContentHash(question);
     const jobId = `validate-${questionIdFor(question, contentHash)}-${contentHash.slice(0, 16)}`;
     await enqueueAndRespond(ctx, req, res, 'question-validation', 'validate', { question }, { jobId });
+  });
+
+  router.post('/api/questions/import', producer, async (req, res) => {
+    const request = parseImportRequest(req.body);
+    await enqueueWith(ctx, req, res, 'question-validation', async () => (await enqueueImport(ctx.producer, request)).jobId, {
+      importId: importIdFor(request),
+      accepted: request.questions.length,
+      rejected: request.rejected.length,
+      rejectedRows: request.rejected.slice(0, 50),
+    });
   });
 
   router.get('/api/questions/:questionId', producer, async (req, res) => {

@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001_foundation.js';
+import * as feedbackApplications from './0005_feedback_applications.js';
+import * as insightPartitions from './0002_insight_partitions.js';
+import * as retentionIndexes from './0006_retention_indexes.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -7,4 +10,7 @@ import * as foundation from './0001_foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_insight_partitions': insightPartitions,
+  '0005_feedback_applications': feedbackApplications,
+  '0006_retention_indexes': retentionIndexes,
 };

@@ -52,7 +52,9 @@ export async function saveValidatedQuestions(db: Db, questions: QuestionToStore[
   if (questions.length === 0) return;
   // One row per id: with two rows for the same id in one INSERT … ON CONFLICT, Postgres refuses.
   const unique = [...new Map(questions.map((q) => [q.id, q])).values()];
-  await db.transaction().execute(async (trx) => {
+  // Callers that also record events pass their own transaction; otherwise open one here.
+  const inTransaction = <T>(fn: (trx: Db) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
+  await inTransaction(async (trx) => {
     await trx
       .insertInto('questions')
       .values(unique.map(seedColumns))

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { type System, type SystemRoles, startSystem } from '../../app/system.js';
 import { type Config, parseConfig } from '../../core/config/config-schema.js';
-import { createLogger } from '../../observability/logger.js';
+import { type Logger, createLogger } from '../../observability/logger.js';
 import { queueNames } from '../../pipelines/registry.js';
 
 export const producerKey = 'producer-key-for-tests-000001';
@@ -38,7 +38,15 @@ export interface TestSystem extends System {
  */
 export async function startTestSystem(
   label: string,
-  options: { roles?: Partial<SystemRoles>; env?: Record<string, string>; now?: () => Date } = {},
+  options: {
+    roles?: Partial<SystemRoles>;
+    env?: Record<string, string>;
+    now?: () => Date;
+    /** A logger of the test's own (to read what is logged); default: LOG_LEVEL, silent. */
+    logger?: Logger;
+    /** Start the process's own metrics listener on this port (0: a free one). */
+    metricsPort?: number;
+  } = {},
 ): Promise<TestSystem> {
   const databaseUrl = await createTestDatabase(label);
   const redisUrl = inject('redisUrl');
@@ -59,8 +67,9 @@ export async function startTestSystem(
     redisUrl,
     databaseUrl,
     roles,
-    logger: createLogger(config.LOG_LEVEL),
+    logger: options.logger ?? createLogger(config.LOG_LEVEL),
     now: options.now,
+    metricsPort: options.metricsPort,
   });
   const url = system.url!;
   return {

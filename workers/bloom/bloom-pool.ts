@@ -3,7 +3,9 @@ import { Piscina } from 'piscina';
 import type { BloomScore } from '../../core/bloom/bloom-score.js';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
 import { loadDefaultModel } from '../../core/bloom/model.js';
-import { type ThreadOutcome, fromErrorData } from './thread-errors.js';
+import { bloomScoringSeconds, bloomThreadComputeSeconds } from '../../observability/bloom-metrics.js';
+import type { ScoredBatch } from './score-thread.js';
+import { fromErrorData } from './thread-errors.js';
 
 // In production this file is compiled to .js next to a compiled score-thread.js. Under tests and
 // `tsx` it runs as .ts, and the threads need tsx's loader to import the TypeScript thread file.
@@ -36,7 +38,10 @@ export class BloomPool {
 
   /** Scores a batch in one thread hop; each entry is a score or the rebuilt error. */
   async scoreMany(questions: QuestionInput[]): Promise<(BloomScore | Error)[]> {
-    const outcomes: ThreadOutcome<BloomScore>[] = await this.pool.run(questions);
+    const endTimer = bloomScoringSeconds.startTimer();
+    const { outcomes, computeSeconds }: ScoredBatch = await this.pool.run(questions);
+    endTimer();
+    bloomThreadComputeSeconds.observe(computeSeconds);
     return outcomes.map((o) => (o.ok ? o.value : fromErrorData(o.error)));
   }
 

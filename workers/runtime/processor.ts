@@ -28,6 +28,14 @@ export interface JobInfo {
   attempt: number;
   /** When the job was first enqueued; a stable timestamp for deterministic trace times. */
   enqueuedAt: Date;
+  /** The flow parent waiting for this job, if any (bulk import's chunks have one). */
+  parent?: { id: string; queue: string };
+}
+
+/** What a flow parent's children left: results by child, and the children that failed for good. */
+export interface ChildOutcomes {
+  values: unknown[];
+  failures: string[];
 }
 
 export interface ProcessorContext {
@@ -38,6 +46,8 @@ export interface ProcessorContext {
   signal: AbortSignal;
   job: JobInfo;
   reportProgress(progress: number | Record<string, unknown>): Promise<void>;
+  /** For a flow parent: its children's results (children are done by the time it runs). */
+  childOutcomes(): Promise<ChildOutcomes>;
   services: WorkerServices;
 }
 

@@ -9,6 +9,7 @@ import {
   jobsFailed,
   jobsStalled,
 } from '../../observability/job-metrics.js';
+import { JobOutcomeRecorder } from '../../observability/job-outcome-counters.js';
 import { type QueueName, jobDefinition } from '../../pipelines/registry.js';
 import { checkProcessors } from './check-processors.js';
 import type { ProcessorEntry, WorkerServices } from './processor.js';
@@ -22,6 +23,9 @@ export interface WorkerGroupOptions {
   concurrency: (queue: QueueName) => number;
   services: WorkerServices;
   logger: Logger;
+  /** Stalled-job detection (config WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
 }
 
 export interface WorkerGroup {
@@ -37,6 +41,9 @@ export interface WorkerGroup {
 export function startWorkers(options: WorkerGroupOptions): WorkerGroup {
   const { queues, processors, services, logger } = options;
   checkProcessors(processors, queues);
+  // Besides this process's counters, outcomes go to per-minute counts in Redis: the alert engine
+  // reads those, since it must see the whole cluster (observability/job-outcome-counters.ts).
+  const outcomeRecorder = new JobOutcomeRecorder(services.redis, options.prefix);
 
   const workers = queues.map((queue) => {
     const byJob = new Map(processors.filter((p) => p.queue === queue).map((p) => [p.job, p]));
@@ -53,7 +60,7 @@ export function startWorkers(options: WorkerGroupOptions): WorkerGroup {
         }
         const started = Date.now();
         const ready = job.timestamp + (job.opts.delay ?? 0);
-        jobWaitSeconds.observe({ queue, job: job.name }, Math.max(0, started - ready) / 1000);
+        jobWaitSeconds.observe({ queue, job_name: job.name }, Math.max(0, started - ready) / 1000);
         const log = logger.child({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
         let status = 'failed';
         try {
@@ -68,14 +75,19 @@ export function startWorkers(options: WorkerGroupOptions): WorkerGroup {
               name: job.name,
               attempt: job.attemptsMade + 1,
               enqueuedAt: new Date(job.timestamp),
+              parent: job.parent?.id ? { id: job.parent.id, queue: job.parent.queueKey.slice(options.prefix.length + 1) } : undefined,
             },
             reportProgress: (progress) => job.updateProgress(progress),
+            childOutcomes: async () => ({
+              values: Object.values(await job.getChildrenValues()),
+              failures: Object.values(await job.getIgnoredChildrenFailures()),
+            }),
             services,
           });
           status = 'completed';
           return result;
         } finally {
-          jobProcessingSeconds.observe({ queue, job: job.name, status }, (Date.now() - started) / 1000);
+          jobProcessingSeconds.observe({ queue, job_name: job.name, status }, (Date.now() - started) / 1000);
         }
       },
       {
@@ -83,18 +95,24 @@ export function startWorkers(options: WorkerGroupOptions): WorkerGroup {
         prefix: options.prefix,
         concurrency: options.concurrency(queue),
         // Stalled-job detection: a worker that dies (kill -9) loses its lock after lockDuration and
-        // its jobs go back to wait. Checked every 15 s; a job may stall twice before it fails.
-        lockDuration: 30_000,
-        stalledInterval: 15_000,
+        // its jobs go back to wait. Checked every stalledInterval; a job may stall twice before it
+        // fails (a job that kills its worker every time must not loop for ever).
+        lockDuration: options.lockDurationMs ?? 30_000,
+        stalledInterval: options.stalledIntervalMs ?? 15_000,
         maxStalledCount: 2,
       },
     );
-    worker.on('completed', (job) => jobsCompleted.inc({ queue, job: job.name }));
+    const countOutcome = (...outcomes: ('completed' | 'failed' | 'dead')[]) => outcomeRecorder.add(queue, outcomes, services.now().getTime());
+    worker.on('completed', (job) => {
+      jobsCompleted.inc({ queue, job_name: job.name });
+      countOutcome('completed');
+    });
     worker.on('failed', (job, error) => {
       if (!job) return;
-      jobsFailed.inc({ queue, job: job.name });
+      jobsFailed.inc({ queue, job_name: job.name });
       const final = error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (final) jobsDeadLettered.inc({ queue, job: job.name });
+      if (final) jobsDeadLettered.inc({ queue, job_name: job.name });
+      countOutcome(...(final ? (['failed', 'dead'] as const) : (['failed'] as const)));
       logger[final ? 'error' : 'warn'](
         { queue, job: job.name, jobId: job.id, attempt: job.attemptsMade, err: { message: error.message, name: error.name } },
         final ? 'job failed for good' : 'job attempt failed; will retry',
@@ -124,6 +142,7 @@ export function startWorkers(options: WorkerGroupOptions): WorkerGroup {
           for (const w of workers) w.cancelAllJobs('shutdown');
           await Promise.allSettled(workers.map((w) => w.close(true)));
         }
+        await outcomeRecorder.close();
       })();
       return closing;
     },

@@ -1,7 +1,9 @@
 import { questionContentHash, questionIdFor, type ValidationResult } from '../../../core/contracts/question-contracts.js';
+import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import { findStoredValidations, saveValidatedQuestions, toValidationResult } from '../../../db/queries/questions.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
+import { validationEvent, validationTrace } from './validation-records.js';
 
 /**
  * question-validation/validate: scores one question on the Bloom pool and stores it with its
@@ -18,17 +20,11 @@ export const validateProcessor = defineProcessor('question-validation', 'validat
     return toValidationResult(stored) as ValidationResult;
   }
 
-  const score = await ctx.services.bloom.score(question);
-  await saveValidatedQuestions(ctx.db, [{ id: questionId, contentHash, input: question, score }]);
-  await sendTraces(ctx, [
-    {
-      decisionId: `validation-${questionId}-${contentHash.slice(0, 12)}-${score.modelVersion}`.slice(0, 200),
-      kind: 'question-validation',
-      createdAt: ctx.job.enqueuedAt.toISOString(),
-      inputs: { questionId, text: question.text, type: question.type, learningObjective: question.learningObjective ?? null },
-      outputs: { level: score.level, qualityScore: score.qualityScore, passed: score.passed, evidence: score.evidence },
-      modelVersion: score.modelVersion,
-    },
-  ]);
-  return { questionId, ...score };
+  const scored = { id: questionId, contentHash, input: question, score: await ctx.services.bloom.score(question) };
+  await ctx.db.transaction().execute(async (trx) => {
+    await saveValidatedQuestions(trx, [scored]);
+    await recordAnalyticsEvents(trx, [validationEvent(scored, ctx.job.enqueuedAt)]);
+  });
+  await sendTraces(ctx, [validationTrace(scored, ctx.job.enqueuedAt)]);
+  return { questionId, ...scored.score };
 });

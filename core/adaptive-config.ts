@@ -1,0 +1,113 @@
+/**
+ * Tunable constants of the adaptive engine (learner model, scheduling, session composition), in
+ * one object so a processor, a test or the simulator can override a few of them and so every
+ * decision trace can name the model that produced it.
+ *
+ * The values are chosen from the published definitions where one exists (Elo α, β; SM-2; FSRS
+ * defaults) and otherwise once, generally, from the simulator (bench/simulator) — never per seed.
+ * Units: abilities and difficulties are logits; probabilities are in [0, 1]; times are epoch ms.
+ */
+import { FSRSVersion } from 'ts-fsrs';
+
+export type ReviewAlgorithm = 'sm2' | 'fsrs';
+
+export interface AdaptiveConfig {
+  elo: {
+    /** K = alpha / (1 + beta·n): Pelánek (2016) uncertainty function. */
+    alpha: number;
+    beta: number;
+    /** Share of K applied to the category offset (the global skill takes the full K). */
+    categoryGamma: number;
+  };
+  /** Spaced-repetition algorithm for NEW review states; existing states keep theirs. */
+  scheduler: ReviewAlgorithm;
+  /** FSRS target retention (ts-fsrs `request_retention`). */
+  fsrsRetention: number;
+  trend: {
+    /** EWMA weight of the newest residual (correct − P). */
+    lambda: number;
+    /** DESIGN.md: optimal difficulty = skill + 0.3 × trend. */
+    weight: number;
+  };
+  flow: { low: number; high: number; center: number };
+  streak: {
+    wrongRun: number;
+    wrongStep: number;
+    rightRun: number;
+    rightStep: number;
+    min: number;
+    max: number;
+    /** The offset is multiplied by this at the start of every session's feedback. */
+    sessionDecay: number;
+  };
+  comeback: {
+    enterWindow: number;
+    enterMinAnswers: number;
+    enterBelow: number;
+    exitWindow: number;
+    exitAtLeast: number;
+    /** Difficulty offset (logits) while in comeback mode. */
+    offset: number;
+  };
+  mastery: {
+    reached: number;
+    lost: number;
+    /** The "median difficulty" mastery is measured at (level 3 = logit 0). */
+    referenceDifficulty: number;
+  };
+  session: {
+    defaultSize: number;
+    maxSize: number;
+    /** A question answered less than this long ago is skipped unless its review is due. */
+    recentWindowMs: number;
+    /** A share's candidate further than this from the position's target P does not count as a fit. */
+    maxTargetMiss: number;
+    /** Cost bonus (in P units) for a due review picked by a share other than spaced repetition. */
+    dueBonus: number;
+    /** Random tie-breaking noise (in P units) so equally good questions rotate between sessions. */
+    jitter: number;
+    /** Alternatives kept per pick in the decision trace. */
+    traceAlternatives: number;
+  };
+}
+
+export const defaultAdaptiveConfig: AdaptiveConfig = {
+  elo: { alpha: 1, beta: 0.05, categoryGamma: 0.5 },
+  scheduler: 'fsrs',
+  fsrsRetention: 0.9,
+  trend: { lambda: 0.2, weight: 0.3 },
+  flow: { low: 0.7, high: 0.85, center: 0.775 },
+  streak: { wrongRun: 2, wrongStep: -0.5, rightRun: 3, rightStep: 0.3, min: -1, max: 0.6, sessionDecay: 0.5 },
+  comeback: { enterWindow: 10, enterMinAnswers: 5, enterBelow: 0.6, exitWindow: 8, exitAtLeast: 0.75, offset: -0.5 },
+  mastery: { reached: 0.8, lost: 0.7, referenceDifficulty: 0 },
+  session: {
+    defaultSize: 10,
+    maxSize: 50,
+    recentWindowMs: 12 * 3_600_000,
+    maxTargetMiss: 0.15,
+    dueBonus: 0.02,
+    jitter: 0.01,
+    traceAlternatives: 3,
+  },
+};
+
+export type AdaptiveConfigOverrides = { [K in keyof AdaptiveConfig]?: AdaptiveConfig[K] extends object ? Partial<AdaptiveConfig[K]> : AdaptiveConfig[K] };
+
+export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): AdaptiveConfig {
+  if (!overrides) return defaultAdaptiveConfig;
+  const d = defaultAdaptiveConfig;
+  return {
+    elo: { ...d.elo, ...overrides.elo },
+    scheduler: overrides.scheduler ?? d.scheduler,
+    fsrsRetention: overrides.fsrsRetention ?? d.fsrsRetention,
+    trend: { ...d.trend, ...overrides.trend },
+    flow: { ...d.flow, ...overrides.flow },
+    streak: { ...d.streak, ...overrides.streak },
+    comeback: { ...d.comeback, ...overrides.comeback },
+    mastery: { ...d.mastery, ...overrides.mastery },
+    session: { ...d.session, ...overrides.session },
+  };
+}
+
+/** Stamped on every trace; bump the first part when a formula or default above changes. */
+export const ADAPTIVE_MODEL_VERSION = `adaptive-1.0.0 (elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;

@@ -1,0 +1,73 @@
+import type { BloomScore } from './bloom-score.js';
+import { predictAnalysis, type BloomModel } from './classifier.js';
+import { computeComplexity } from './complexity.js';
+import { computeConfidence } from './confidence.js';
+import { analyseText } from './features.js';
+import { classifyKnowledgeDimension } from './knowledge-dimension.js';
+import type { QuestionInput } from './question-input.js';
+import { evaluateRules, isPassing, PASS_THRESHOLD, qualityScore } from './rules.js';
+import { suggestionsFor } from './suggestions.js';
+
+/**
+ * Validates one question against Bloom's taxonomy: level, knowledge dimension, complexity,
+ * confidence, the four weighted rules, suggestions and the evidence behind each.
+ *
+ * The input is trusted to have passed questionInputSchema already (the ingress and the processor
+ * parse it); re-parsing here would double the cost on the hot path. Pure and synchronous, so it
+ * runs unchanged inside a Piscina worker thread. Cost: one compromise parse of the question, plus
+ * one of the learning objective when present.
+ */
+export function scoreQuestion(question: QuestionInput, model: BloomModel): BloomScore {
+  const analysis = analyseText(question.text);
+  const prediction = predictAnalysis(model, analysis);
+  const { level, evidence } = prediction;
+  const s = analysis.structure;
+
+  const complexity = computeComplexity({
+    text: question.text,
+    level,
+    verbs: [s.governingVerb, ...s.coordinatedVerbs, ...s.otherVerbs].filter((v): v is string => v !== undefined),
+  });
+  const objective = (question.learningObjective ?? '').trim();
+  const objectiveLevel = objective === '' ? undefined : predictAnalysis(model, analyseText(objective)).level;
+
+  const sorted = Object.values(prediction.probabilities).sort((a, b) => b - a);
+  const confidence = computeConfidence({
+    level,
+    topProbability: sorted[0] ?? 0,
+    secondProbability: sorted[1] ?? 0,
+    keywordMatches: evidence.keywordMatches,
+    questionType: question.type,
+    learningObjective: question.learningObjective,
+  });
+  const knowledge = classifyKnowledgeDimension(analysis, level);
+  const rules = evaluateRules({ question, level, complexity: complexity.value, structure: s, objectiveLevel });
+  const quality = qualityScore(rules);
+  const suggestions = suggestionsFor(rules, { level, question, complexity: complexity.value, keywords: model.keywords, objectiveLevel });
+
+  return {
+    level,
+    knowledgeDimension: knowledge.dimension,
+    complexity: complexity.value,
+    confidence: confidence.value,
+    qualityScore: quality,
+    passed: isPassing(quality),
+    suggestions: suggestions.map((x) => x.text),
+    evidence: {
+      classifier: evidence,
+      probabilities: Object.fromEntries(Object.entries(prediction.probabilities).map(([k, p]) => [k, Math.round(p * 10_000) / 10_000])) as BloomScore['evidence']['probabilities'],
+      knowledgeDimension: { cues: knowledge.cues, scores: knowledge.scores },
+      complexity: { terms: complexity.terms, counts: complexity.counts },
+      confidence: {
+        base: confidence.base,
+        classifierProbability: Math.round((sorted[0] ?? 0) * 10_000) / 10_000,
+        clearKeywords: confidence.clearKeywords,
+        bonuses: confidence.bonuses,
+      },
+      rules,
+      objectiveLevel,
+      passThreshold: PASS_THRESHOLD,
+    },
+    modelVersion: model.version,
+  };
+}

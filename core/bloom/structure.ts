@@ -1,0 +1,305 @@
+import nlp from 'compromise/two';
+import { normalizeSpelling, normalizeText, splitSentences } from './tokens.js';
+
+/**
+ * Linguistic structure of a question, found with compromise's part-of-speech tagger: the form of
+ * the question (wh-question, imperative, yes/no …) and its governing verb, i.e. the verb that says
+ * what the learner must do ("Compare …", "How does X *differ* …", "Can you *develop* …").
+ *
+ * Cost control (dangerous spot for throughput): compromise's full pipeline costs ~85 µs per word,
+ * so we run only its lexicon + pre-tagger passes (~35 µs per word) and only on the first
+ * HEAD_TOKENS words of at most two clauses. The governing verb of exam questions and learning
+ * objectives sits near the start, so the tail is left to the bag-of-words features.
+ */
+
+export const HEAD_TOKENS = 8;
+/** Sentences looked at for later imperatives; long exercises rarely hide the task further down. */
+export const MAX_SENTENCES = 4;
+
+export type QuestionForm =
+  | 'imperative' // "Explain why …", "Compare and contrast …"
+  | 'wh' // "What is …", "How would you …"
+  | 'yesno' // "Can you …", "Do you agree …", "Is there …"
+  | 'infinitive' // "To understand …"
+  | 'objective' // "Students will be able to explain …"
+  | 'gerund' // "Demonstrating knowledge of …"
+  | 'declarative' // a statement with a finite verb
+  | 'fragment'; // no verb found in the head
+
+export interface Structure {
+  form: QuestionForm;
+  /** Lemma (American spelling) of the governing verb; undefined when none was found. */
+  governingVerb?: string;
+  /** Verbs coordinated with the governing verb ("compare *and contrast*"). */
+  coordinatedVerbs: string[];
+  /** Other non-auxiliary verb lemmas seen in the parsed heads. */
+  otherVerbs: string[];
+  /** wh-word, widened with its quantifier ("how many", "how long"). */
+  whWord?: string;
+  /** The word right after the wh-word ("how *would*", "what *is*", "why *not*"). */
+  whNext?: string;
+  modals: string[];
+  /** First noun after the governing verb: what the learner acts on ("write an *essay*"). */
+  object?: string;
+  /** Adverb right before the governing verb ("*critically* evaluate"). */
+  adverb?: string;
+  /** First word of a leading subordinate clause ("If …, how would you …", "Using …, decide …"). */
+  intro?: string;
+  addressesYou: boolean;
+  negated: boolean;
+  isQuestion: boolean;
+  sentenceCount: number;
+  /** Imperative verbs opening later sentences ("Consider … . *Compare* this with …"). */
+  laterVerbs: string[];
+  /** The other clause read, when the text has a separate question sentence. */
+  secondary?: { form: QuestionForm; governingVerb?: string; whWord?: string };
+}
+
+interface Term {
+  normal: string;
+  tags: Set<string>;
+  root?: string;
+}
+
+const WH = new Set(['what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how']);
+const WH_QUANTIFIERS = new Set(['many', 'much', 'long', 'far', 'often', 'old', 'big', 'large']);
+
+/** Runs compromise's lexicon + pre-tagger on a short piece of text. */
+function tag(text: string): Term[] {
+  const doc = nlp.tokenize(text);
+  doc.compute(['lexicon', 'preTagger', 'root']);
+  const docs = (doc as unknown as { docs: Term[][] }).docs;
+  return docs.flat().filter((t) => t.normal !== '');
+}
+
+function head(text: string, n: number): string {
+  return text.split(' ', n).join(' ');
+}
+
+function has(t: Term | undefined, tagName: string): boolean {
+  return t !== undefined && t.tags.has(tagName);
+}
+
+function lemma(t: Term): string {
+  // "predict/infer" is one slashed term in compromise; the first alternative stands for both.
+  const base = (t.root ?? t.normal).split('/')[0]!.replace(/'s$/, '');
+  // compromise gives "is" as the root of every copula form; "be" reads better in evidence.
+  return normalizeSpelling(t.tags.has('Copula') || base === 'is' ? 'be' : base);
+}
+
+function isAux(t: Term): boolean {
+  return (
+    t.tags.has('Modal') ||
+    t.tags.has('Copula') ||
+    t.tags.has('Auxiliary') ||
+    /^(?:be|do|does|did|don't|doesn't|didn't|have|has|had)$/.test(t.normal)
+  );
+}
+
+/**
+ * True when a word the pre-tagger called a noun is really an imperative verb. The pre-tagger has
+ * no sentence-position rules (those live in the slower post-tagger), so "Compare the …" or
+ * "Describes the …" come out as nouns; a bare noun directly followed by a determiner, pronoun,
+ * wh-word, preposition-less adjective or a coordinated verb cannot open an English sentence.
+ */
+function isMisreadImperative(first: Term, next: Term | undefined): boolean {
+  if (!first.tags.has('Noun') || first.tags.has('ProperNoun') || first.tags.has('Pronoun')) return false;
+  if (next === undefined) return false;
+  if (next.tags.has('Determiner') || next.tags.has('Pronoun') || next.tags.has('QuestionWord')) return true;
+  if (next.tags.has('Possessive') || next.tags.has('Value')) return true;
+  return next.normal === 'and' || next.normal === 'or' || next.normal === 'how' || next.normal === 'why';
+}
+
+function isVerb(t: Term | undefined): t is Term {
+  return t !== undefined && t.tags.has('Verb');
+}
+
+interface ClauseParse {
+  form: QuestionForm;
+  verbIndex: number; // index of the governing verb in terms, -1 if none
+  terms: Term[];
+  whWord?: string;
+  whNext?: string;
+}
+
+function parseClause(terms: Term[], isQuestion: boolean): ClauseParse {
+  const first = terms[0];
+  if (first === undefined) return { form: 'fragment', verbIndex: -1, terms };
+  const firstNonAuxVerb = (from: number): number => {
+    for (let i = from; i < terms.length; i += 1) {
+      const t = terms[i]!;
+      if (isVerb(t) && !isAux(t) && !t.tags.has('Gerund')) return i;
+    }
+    // "What is …", "Is there …": the copula is the only verb, and it does govern.
+    for (let i = 0; i < terms.length; i += 1) if (terms[i]!.tags.has('Copula')) return i;
+    return -1;
+  };
+
+  if (WH.has(first.normal) && (first.tags.has('QuestionWord') || isQuestion)) {
+    let whWord = first.normal;
+    let next = 1;
+    const second = terms[1];
+    if (second && WH_QUANTIFIERS.has(second.normal) && (whWord === 'how' || whWord === 'what')) {
+      whWord = `${whWord} ${second.normal}`;
+      next = 2;
+    }
+    const after = terms[next];
+    return { form: 'wh', verbIndex: firstNonAuxVerb(next), terms, whWord, whNext: after?.normal };
+  }
+
+  // "Can you …", "Do you agree …", "Is there …": an auxiliary opening a question.
+  if (isAux(first) && (isQuestion || has(terms[1], 'Pronoun') || terms[1]?.normal === 'there')) {
+    return { form: 'yesno', verbIndex: firstNonAuxVerb(1), terms };
+  }
+
+  // "To understand …"
+  if (first.normal === 'to' && isVerb(terms[1])) return { form: 'infinitive', verbIndex: 1, terms };
+
+  // Skip leading adverbs: "Critically evaluate …", "Appropriately and effectively communicate …".
+  let i = 0;
+  while (i < terms.length && (terms[i]!.tags.has('Adverb') || (i > 0 && terms[i]!.normal === 'and'))) i += 1;
+  const lead = terms[i];
+  if (lead !== undefined && i < terms.length) {
+    if (lead.tags.has('Gerund')) return { form: 'gerund', verbIndex: i, terms };
+    if ((isVerb(lead) && !isAux(lead)) || isMisreadImperative(lead, terms[i + 1])) {
+      return { form: 'imperative', verbIndex: i, terms };
+    }
+  }
+
+  // "Students will be able to explain …", "Learners should understand …".
+  for (let j = 0; j < terms.length; j += 1) {
+    const t = terms[j]!;
+    if ((t.normal === 'to' || t.tags.has('Modal')) && j + 1 < terms.length) {
+      const k = firstNonAuxVerb(j + 1);
+      if (k > j && terms[k]!.normal !== 'able' && !terms[k]!.tags.has('Copula')) {
+        return { form: 'objective', verbIndex: k, terms };
+      }
+    }
+  }
+  const k = firstNonAuxVerb(0);
+  return { form: k >= 0 ? 'declarative' : 'fragment', verbIndex: k, terms };
+}
+
+/** Finds the clause to read: after a leading "If …," / "Using …," / "Given …," intro. */
+function mainClause(sentence: string): { terms: Term[]; intro?: string } {
+  const terms = tag(head(sentence, HEAD_TOKENS));
+  const first = terms[0];
+  const comma = sentence.indexOf(', ');
+  const opensWithIntro =
+    first !== undefined &&
+    !WH.has(first.normal) &&
+    (first.tags.has('Conjunction') ||
+      first.tags.has('Preposition') ||
+      first.tags.has('Gerund') ||
+      first.tags.has('Participle') ||
+      first.normal === 'suppose' ||
+      first.normal === 'assuming');
+  if (opensWithIntro && comma > 0 && comma < 200) {
+    const rest = sentence.slice(comma + 2).trim();
+    if (rest.length > 0) return { terms: tag(head(rest, HEAD_TOKENS)), intro: first.normal };
+  }
+  if (opensWithIntro && comma < 0) {
+    // "If you had all the resources how would you …": no comma, so resume at the wh-word.
+    const wh = /\s(how|what|which|why|who|where|when)\s/i.exec(sentence);
+    if (wh !== null) return { terms: tag(head(sentence.slice(wh.index + 1), HEAD_TOKENS)), intro: first.normal };
+  }
+  return { terms };
+}
+
+export function analyseStructure(rawText: string): Structure {
+  const text = normalizeText(rawText);
+  const sentences = splitSentences(text);
+  const firstSentence = sentences[0] ?? text;
+  const questionSentence = sentences.find((s) => s.endsWith('?'));
+  const isQuestion = questionSentence !== undefined || /\?\s*$/.test(text);
+
+  const primary = mainClause(firstSentence);
+  let parse = parseClause(primary.terms, firstSentence.endsWith('?') || (sentences.length <= 1 && isQuestion));
+  let intro = primary.intro;
+  const otherTerms: Term[] = [];
+  let secondary: Structure['secondary'];
+  const summary = (p: ClauseParse): NonNullable<Structure['secondary']> => ({
+    form: p.form,
+    governingVerb: p.verbIndex >= 0 ? lemma(p.terms[p.verbIndex]!) : undefined,
+    whWord: p.whWord,
+  });
+  // Exercises often set the scene first and ask last ("Assume … . What is the expected time?");
+  // when the opening sentence has no governing verb of its own, read the question sentence.
+  if (questionSentence !== undefined && questionSentence !== firstSentence) {
+    const q = mainClause(questionSentence);
+    const qParse = parseClause(q.terms, true);
+    if (parse.verbIndex < 0 || parse.form === 'declarative' || parse.form === 'fragment') {
+      otherTerms.push(...parse.terms);
+      secondary = summary(parse);
+      parse = qParse;
+      intro = q.intro ?? intro;
+    } else {
+      otherTerms.push(...qParse.terms);
+      secondary = summary(qParse);
+    }
+  }
+
+  // Later sentences often carry the actual task after scene-setting ("Consider the code … .
+  // Compare …"). Only their first words are tagged, which is enough to spot an imperative.
+  const laterVerbs: string[] = [];
+  for (const sentence of sentences.slice(1, MAX_SENTENCES)) {
+    if (sentence === questionSentence) continue;
+    const t = tag(head(sentence, 3));
+    const p = parseClause(t, sentence.endsWith('?'));
+    if (p.form === 'imperative' && p.verbIndex >= 0) {
+      const l = lemma(t[p.verbIndex]!);
+      if (!laterVerbs.includes(l)) laterVerbs.push(l);
+    }
+  }
+
+  const terms = parse.terms;
+  const gv = parse.verbIndex >= 0 ? terms[parse.verbIndex] : undefined;
+  const coordinatedVerbs: string[] = [];
+  if (gv !== undefined) {
+    // "compare and contrast", "analyse and display": a verb right after and/or belongs to the task.
+    for (let j = parse.verbIndex + 1; j + 1 < terms.length; j += 1) {
+      const c = terms[j]!;
+      if (c.normal !== 'and' && c.normal !== 'or' && c.normal !== ',') break;
+      const v = terms[j + 1]!;
+      if (isVerb(v) || isMisreadImperative(v, terms[j + 2])) coordinatedVerbs.push(lemma(v));
+      j += 1;
+    }
+  }
+  const otherVerbs: string[] = [];
+  for (const [j, t] of [...terms.entries(), ...otherTerms.map((t, k) => [-1 - k, t] as const)]) {
+    if (j === parse.verbIndex || !isVerb(t) || isAux(t)) continue;
+    const l = lemma(t);
+    if (!coordinatedVerbs.includes(l) && !otherVerbs.includes(l)) otherVerbs.push(l);
+  }
+  const modals = [...new Set([...terms, ...otherTerms].filter((t) => t.tags.has('Modal')).map((t) => t.normal))];
+  const before = parse.verbIndex > 0 ? terms[parse.verbIndex - 1] : undefined;
+  let object: string | undefined;
+  if (gv !== undefined) {
+    for (let j = parse.verbIndex + 1; j < terms.length; j += 1) {
+      const t = terms[j]!;
+      if (t.tags.has('Noun') && !t.tags.has('Pronoun')) {
+        object = (t.root ?? t.normal).replace(/'s$/, '');
+        break;
+      }
+      if (t.tags.has('Preposition') || t.tags.has('QuestionWord')) break;
+    }
+  }
+  return {
+    form: parse.form,
+    governingVerb: gv ? lemma(gv) : undefined,
+    coordinatedVerbs,
+    otherVerbs,
+    whWord: parse.whWord,
+    whNext: parse.whNext,
+    modals,
+    object,
+    adverb: before?.tags.has('Adverb') ? lemma(before) : undefined,
+    intro,
+    addressesYou: terms.some((t) => t.normal === 'you' || t.normal === 'your'),
+    negated: terms.some((t) => t.tags.has('Negative') || t.normal === 'not'),
+    isQuestion,
+    sentenceCount: sentences.length,
+    laterVerbs,
+    secondary,
+  };
+}

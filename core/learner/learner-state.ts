@@ -1,0 +1,94 @@
+/**
+ * The persisted shapes of the learner model. All are plain JSON (numbers, strings, booleans,
+ * arrays, records; times as epoch milliseconds) so they can live in a jsonb column and be sent
+ * through a queue unchanged.
+ *
+ * - LearnerState: one row per learner (learners.state; skill, level and comeback_mode may be
+ *   mirrored into columns for queries).
+ * - ItemState: one per question and shared by all learners: the Elo difficulty and the number of
+ *   answers that refined it (questions.rating / questions.answer_count).
+ * Review states (per learner + question) are in core/scheduling/review-state.ts.
+ */
+import { levelToLogit } from './level.js';
+import type { Streaks } from './streak-rules.js';
+
+export const LEARNER_STATE_VERSION = 1;
+
+export interface CategoryState {
+  /** Elo offset added to the global skill for questions of this category (logits). */
+  offset: number;
+  /** Answers in this category (drives the category's K). */
+  answers: number;
+  correct: number;
+  /** Last computed mastery (see mastery.ts), kept so the profile needs no recomputation. */
+  mastery: number;
+  masteryReached: boolean;
+}
+
+export interface TypeStats {
+  answers: number;
+  correct: number;
+}
+
+export interface LearnerState {
+  version: number;
+  userId: string;
+  /** Global Elo skill θ (logits; 0 = level 3). */
+  skill: number;
+  /** Answers counted into the global skill (drives K). */
+  answers: number;
+  correct: number;
+  categories: Record<string, CategoryState>;
+  /** EWMA of residuals (correct − P), in [−1, 1]. */
+  trend: number;
+  streaks: Streaks;
+  /** Accumulated streak-rule difficulty offset (logits), see streak-rules.ts. */
+  difficultyOffset: number;
+  comebackMode: boolean;
+  comebackAnswers: number;
+  /** Last outcomes, most recent last (comeback window). */
+  recentOutcomes: boolean[];
+  /** Answers by question type; the learning-style share falls back on the learner's best type. */
+  types: Record<string, TypeStats>;
+  sessions: number;
+  lastAnsweredAt: number | null;
+}
+
+export function createLearnerState(userId: string): LearnerState {
+  return {
+    version: LEARNER_STATE_VERSION,
+    userId,
+    skill: 0,
+    answers: 0,
+    correct: 0,
+    categories: {},
+    trend: 0,
+    streaks: { correct: 0, wrong: 0 },
+    difficultyOffset: 0,
+    comebackMode: false,
+    comebackAnswers: 0,
+    recentOutcomes: [],
+    types: {},
+    sessions: 0,
+    lastAnsweredAt: null,
+  };
+}
+
+export interface ItemState {
+  questionId: string;
+  /** Elo difficulty d (logits). */
+  difficulty: number;
+  /** Answers that refined `difficulty` (drives the item's K). */
+  answers: number;
+}
+
+/** A question never answered starts from its stated difficulty (1–5) on the logit scale. */
+export function createItemState(questionId: string, statedDifficulty?: number | null): ItemState {
+  return { questionId, difficulty: levelToLogit(statedDifficulty), answers: 0 };
+}
+
+/** Skill used for predictions in a category: θ_global + θ_category (0 for an unseen category). */
+export function categorySkill(learner: LearnerState, categoryId: string | null | undefined): number {
+  const offset = categoryId ? (learner.categories[categoryId]?.offset ?? 0) : 0;
+  return learner.skill + offset;
+}

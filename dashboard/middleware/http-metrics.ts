@@ -1,0 +1,26 @@
+import type { NextFunction, Request, Response } from 'express';
+import { httpRequestDurationSeconds } from '../../observability/http-metrics.js';
+import { routePattern } from './audit-operator-actions.js';
+
+/**
+ * Observes every request's duration once its response finishes (or the client goes away), labelled
+ * by the matched Express route pattern — `unmatched` for 404s — and never by the raw URL, which
+ * would carry ids and make one time series per learner.
+ */
+export function httpMetrics() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    let observed = false;
+    const observe = () => {
+      if (observed) return;
+      observed = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // A client that hung up before the answer has no status of its own: 499, as nginx logs it.
+      const status = res.writableFinished ? String(res.statusCode) : '499';
+      httpRequestDurationSeconds.observe({ method: req.method, route: routePattern(req) ?? 'unmatched', status }, seconds);
+    };
+    res.once('finish', observe);
+    res.once('close', observe);
+    next();
+  };
+}

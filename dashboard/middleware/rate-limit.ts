@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { Logger } from '../../observability/logger.js';
+import { sendError } from '../http-error.js';
+import { type KeyRing, identifyRequest } from './api-key-auth.js';
+
+/** A store call that takes longer than this is treated as a store failure (the request passes). */
+const storeTimeoutMs = 1_000;
+
+export interface RateLimitOptions {
+  redis: Redis;
+  keys: KeyRing;
+  /** Requests per minute per API key (RATE_LIMIT_PER_MINUTE). */
+  perMinute: number;
+  /** The queue prefix: instances on one Redis and one prefix share their counters. */
+  prefix: string;
+  logger: Logger;
+}
+
+/**
+ * Sends a raw command through the ingress's fail-fast Redis client, bounded in time.
+ *
+ * DANGEROUS SPOT: rate-limit-redis caches the SHA of its Lua scripts as a promise at start-up; a
+ * `SCRIPT LOAD` that fails (Redis away at that moment) would leave a rejected promise there for the
+ * life of the process, and the limiter would never count again. A script's SHA is by definition the
+ * SHA-1 of its text, so on a failed load we answer with that: the next EVALSHA then either works or
+ * gets NOSCRIPT, on which the store loads the script again.
+ */
+function boundedSendCommand(redis: Redis) {
+  return async (...args: string[]): Promise<RedisReply> => {
+    const [command, ...rest] = args;
+    const call = redis.call(command!, ...rest) as Promise<RedisReply>;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`rate-limit store: no answer from Redis within ${storeTimeoutMs} ms`)), storeTimeoutMs);
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } catch (error) {
+      call.catch(() => {}); // a late rejection after the timeout must not go unhandled
+      if (command?.toUpperCase() === 'SCRIPT' && rest[0]?.toUpperCase() === 'LOAD' && rest[1] !== undefined) {
+        return createHash('sha1').update(rest[1]).digest('hex');
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
+ * Per-key rate limits, counted in Redis so every ingress instance shares them. Callers are bucketed
+ * by their key's id; a request with a key nobody knows is bucketed by client IP (so guessing keys is
+ * limited too); a request with no credentials at all (health checks, scrapes) is not limited here.
+ * Answers carry the standard `RateLimit`/`RateLimit-Policy` headers (IETF draft 7) and a refused one
+ * is a 429 with `Retry-After` and the uniform error body.
+ *
+ * When Redis is down the limiter lets requests through rather than hang or refuse them: enqueueing
+ * answers 503 by itself then, and reads from Postgres keep working.
+ */
+export function createRateLimiter(options: RateLimitOptions): RequestHandler {
+  let lastStoreErrorLog = 0;
+  const quietLogger = {
+    // One line per 10 s while Redis is away, not one per request.
+    error: (error: unknown, message?: string) => {
+      if (Date.now() - lastStoreErrorLog < 10_000) return;
+      lastStoreErrorLog = Date.now();
+      options.logger.warn({ err: { message: (error as Error)?.message } }, message ?? 'rate limiter error');
+    },
+    warn: (error: unknown, message?: string) => options.logger.warn({ err: { message: (error as Error)?.message } }, message),
+  };
+
+  return rateLimit({
+    windowMs: 60_000,
+    limit: options.perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    passOnStoreError: true,
+    logger: quietLogger,
+    skip: (req) => !req.headers.authorization,
+    keyGenerator: (req) => {
+      const caller = identifyRequest(options.keys, req);
+      return caller ? `key:${caller.keyId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    },
+    handler: (_req, res) =>
+      sendError(res, 429, 'rate_limited', `too many requests: at most ${options.perMinute} a minute per API key`),
+    store: new RedisStore({ sendCommand: boundedSendCommand(options.redis), prefix: `${options.prefix}:ratelimit:` }),
+  });
+}

@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Job } from 'bullmq';
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import { idSchema } from '../../core/contracts/identifiers.js';
+import { maintenanceDirs } from '../../core/retention/maintenance-dirs.js';
+import { exportPaths } from '../../db/gdpr/export-paths.js';
+import { recordAudit } from '../../db/queries/audit-log.js';
+import { eraseLearner } from '../../db/queries/learner-erasure.js';
+import { enqueueAndRespond } from '../enqueue-response.js';
+import { HttpError, parseOr400 } from '../http-error.js';
+import type { IngressContext } from '../ingress-context.js';
+import { requireScope } from '../middleware/api-key-auth.js';
+
+/** Who asked, for the audit log and the job payload: the API key id. */
+export const actorOf = (req: Request) => (req.caller ? `key:${req.caller.keyId}` : 'unknown');
+
+const exportParams = z.object({ userId: idSchema, exportId: idSchema });
+
+/**
+ * GDPR: export everything held about a learner, and erase a learner. Operator only. Audited: the
+ * requests by the ingress's operator-mutation audit (middleware/audit-operator-actions.ts), the
+ * downloads here, the completed export and erasure by their jobs.
+ * (The 404 for an erased learner comes from learner-erasure-guard.ts, mounted before this.)
+ */
+export function gdprRoutes(ctx: IngressContext): Router {
+  const router = Router();
+  const operator = requireScope(ctx.keys, 'operator');
+  const exportDir = maintenanceDirs(ctx.config).exports;
+
+  router.post('/api/users/:userId/export', operator, async (req, res) => {
+    const userId = parseOr400(idSchema, req.params.userId, 'userId');
+    const jobId = `export-${userId}-${ctx.now().getTime()}`;
+    await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-export', { userId, requestedBy: actorOf(req) }, { jobId });
+  });
+
+  /** The bundle as a file download; 409 while the export job is still running. */
+  router.get('/api/users/:userId/export/:exportId', operator, async (req, res) => {
+    const { userId, exportId } = parseOr400(exportParams, req.params, 'path');
+    const file = exportPaths(exportDir, userId, exportId).file!;
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) {
+      const job = await Job.fromId(ctx.producer.queue('retention-cleanup'), exportId);
+      const state = job && job.name === 'gdpr-export' && (job.data as { userId?: string }).userId === userId ? await job.getState() : undefined;
+      if (state && state !== 'completed' && state !== 'failed') throw new HttpError(409, 'not_ready', `export ${exportId} is ${state}; try again shortly`);
+      throw new HttpError(404, 'not_found', `no export ${exportId} for learner ${userId} (never made, or removed after 7 days)`);
+    }
+    await recordAudit(ctx.db, { actor: actorOf(req), action: 'gdpr.export.downloaded', target: userId, ip: req.ip, details: { exportId } });
+    res.status(200);
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', String(info.size));
+    res.setHeader('content-disposition', `attachment; filename="learner-${userId}-${exportId}.json"`);
+    res.setHeader('cache-control', 'no-store');
+    await pipeline(createReadStream(file), res);
+  });
+
+  /**
+   * Erasure: the learner is soft-deleted and anonymised here, synchronously, so they vanish from
+   * every endpoint before this answers; the job deletes their export bundles, and the retention
+   * sweep hard-deletes everything else after the grace period (30 days).
+   */
+  router.delete('/api/users/:userId', operator, async (req, res) => {
+    const userId = parseOr400(idSchema, req.params.userId, 'userId');
+    const erasedAt = await eraseLearner(ctx.db, userId, ctx.now());
+    // Same erasure, same job: repeating the request neither re-runs nor duplicates anything.
+    const jobId = `erase-${userId}-${erasedAt.getTime()}`;
+    await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-erase', { userId, requestedBy: actorOf(req) }, { jobId });
+  });
+
+  return router;
+}

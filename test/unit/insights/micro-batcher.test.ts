@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { MicroBatcher } from '../../../workers/runtime/micro-batcher.js';
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('MicroBatcher', () => {
+  it('writes items added together in one flush and resolves each with its own result', async () => {
+    const flushed: number[][] = [];
+    const batcher = new MicroBatcher<number, string>({
+      maxItems: 100,
+      maxWaitMs: 5,
+      maxConcurrentFlushes: 1,
+      flush: async (items) => {
+        flushed.push(items);
+        return items.map((i) => `done-${i}`);
+      },
+    });
+    const results = await Promise.all([1, 2, 3, 4].map((i) => batcher.add(i)));
+    expect(results).toEqual(['done-1', 'done-2', 'done-3', 'done-4']);
+    expect(flushed).toEqual([[1, 2, 3, 4]]);
+  });
+
+  it('flushes as soon as maxItems are waiting, and never more than maxItems at once', async () => {
+    const flushed: number[][] = [];
+    const batcher = new MicroBatcher<number, number>({
+      maxItems: 3,
+      maxWaitMs: 60_000, // only the size can trigger these flushes
+      maxConcurrentFlushes: 2,
+      flush: async (items) => {
+        flushed.push(items);
+        return items;
+      },
+    });
+    const all = Promise.all([1, 2, 3, 4, 5, 6].map((i) => batcher.add(i)));
+    await expect(all).resolves.toEqual([1, 2, 3, 4, 5, 6]);
+    expect(flushed).toEqual([[1, 2, 3], [4, 5, 6]]);
+  });
+
+  it('rejects every item of a failed flush with its error, and keeps working afterwards', async () => {
+    let fail = true;
+    const batcher = new MicroBatcher<string, boolean>({
+      maxItems: 10,
+      maxWaitMs: 1,
+      maxConcurrentFlushes: 1,
+      flush: async (items) => {
+        if (fail) throw new Error('database went away');
+        return items.map(() => true);
+      },
+    });
+    const outcomes = await Promise.allSettled(['a', 'b'].map((x) => batcher.add(x)));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason.message).toBe('database went away');
+    fail = false;
+    await expect(batcher.add('c')).resolves.toBe(true);
+  });
+
+  it('holds items back while maxConcurrentFlushes are running, then writes them together', async () => {
+    const flushed: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new MicroBatcher<number, number>({
+      maxItems: 100,
+      maxWaitMs: 0,
+      maxConcurrentFlushes: 1,
+      flush: async (items) => {
+        flushed.push(items);
+        if (flushed.length === 1) await gate;
+        return items;
+      },
+    });
+    const first = batcher.add(1);
+    await tick(5);
+    const rest = Promise.all([2, 3, 4].map((i) => batcher.add(i)));
+    await tick(5);
+    expect(flushed).toEqual([[1]]);
+    expect(batcher.size).toBe(3);
+    release();
+    await expect(first).resolves.toBe(1);
+    await expect(rest).resolves.toEqual([2, 3, 4]);
+    expect(flushed).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('reports pending items up and down to its gauge callback', async () => {
+    let pending = 0;
+    const seen: number[] = [];
+    const batcher = new MicroBatcher<number, number>({
+      maxItems: 10,
+      maxWaitMs: 1,
+      maxConcurrentFlushes: 1,
+      flush: async (items) => {
+        seen.push(pending);
+        return items;
+      },
+      onPendingChange: (d) => (pending += d),
+    });
+    await Promise.all([1, 2, 3].map((i) => batcher.add(i)));
+    expect(seen).toEqual([3]);
+    expect(pending).toBe(0);
+  });
+
+  it('settles every caller when the flush returns the wrong number of results', async () => {
+    const batcher = new MicroBatcher<number, number>({
+      maxItems: 10,
+      maxWaitMs: 1,
+      maxConcurrentFlushes: 1,
+      flush: async () => [1],
+    });
+    const outcomes = await Promise.allSettled([1, 2].map((i) => batcher.add(i)));
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+  });
+});

@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { AlertSample } from '../../core/alerts/alert-rule.js';
+import type { Db } from '../../db/database.js';
+import { lastVerifiedBackupOrInstallAt } from '../../db/queries/backup-freshness.js';
+import { readDecisionWriteP99 } from '../../observability/decision-write-latency.js';
+import { readJobOutcomes } from '../../observability/job-outcome-counters.js';
+import type { Producer } from '../../pipelines/producer.js';
+import { readQueueStatus } from '../../pipelines/queue-status.js';
+
+/** Rates and percentiles are taken over this many minutes (the current one included). */
+export const alertWindowMinutes = 5;
+
+export interface AlertSampleSources {
+  producer: Producer;
+  redis: Redis;
+  db: Db;
+  prefix: string;
+  now: Date;
+}
+
+/**
+ * One value per alert metric (core/alerts/alert-rule.ts), read from the shared stores — Redis for
+ * queues, job outcomes and decision-write latency, PostgreSQL for backups — so the evaluation sees
+ * the whole cluster however many processes run. A metric without data (no jobs, no writes) gives
+ * no sample, which the rules read as "no breach".
+ */
+export async function collectAlertSamples(sources: AlertSampleSources): Promise<AlertSample[]> {
+  const { producer, redis, db, prefix, now } = sources;
+  const [queues, outcomes, writes, lastBackup] = await Promise.all([
+    readQueueStatus(producer),
+    readJobOutcomes(redis, prefix, alertWindowMinutes, now.getTime()),
+    readDecisionWriteP99(redis, prefix, alertWindowMinutes, now.getTime()),
+    lastVerifiedBackupOrInstallAt(db),
+  ]);
+
+  const samples: AlertSample[] = [];
+  for (const q of queues) {
+    const labels = { queue: q.queue };
+    samples.push({ metric: 'queue_depth', labels, value: q.waiting });
+    samples.push({ metric: 'queue_waiting_without_worker', labels, value: q.workers === 0 ? q.waiting : 0 });
+    const counts = outcomes.get(q.queue);
+    samples.push({ metric: 'jobs_dead_lettered_5m', labels, value: counts?.dead ?? 0 });
+    const attempts = (counts?.completed ?? 0) + (counts?.failed ?? 0);
+    if (counts && attempts > 0) samples.push({ metric: 'job_error_rate', labels, value: counts.failed / attempts });
+  }
+  if (writes.p99Ms !== undefined) samples.push({ metric: 'decision_write_p99_ms', labels: {}, value: writes.p99Ms });
+  if (lastBackup) samples.push({ metric: 'hours_since_verified_backup', labels: {}, value: (now.getTime() - lastBackup.getTime()) / 3_600_000 });
+  return samples;
+}

@@ -1,0 +1,192 @@
+import { UnrecoverableError } from 'bullmq';
+import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
+import { DecisionInsightCache } from '../../../db/cache/decision-insight-cache.js';
+import { ensureDecisionInsightPartitions, monthKey, monthsFrom } from '../../../db/queries/decision-insight-partitions.js';
+import { insertDecisionInsights } from '../../../db/queries/decision-insights.js';
+import { recordDecisionWriteLatency } from '../../../observability/decision-write-latency.js';
+import type { Logger } from '../../../observability/logger.js';
+import {
+  decisionTracesDuplicate,
+  decisionTracesPending,
+  decisionWriteBatchRows,
+  decisionWriteBatchSeconds,
+  decisionWriteSeconds,
+} from '../../../observability/insight-metrics.js';
+import { MicroBatcher } from '../../runtime/micro-batcher.js';
+import type { WorkerServices } from '../../runtime/processor.js';
+
+/** Partitions are prepared for the current month and this many after it. */
+const MONTHS_AHEAD = 2;
+/**
+ * A trace whose month is within this many months of now gets its partition made on demand; one
+ * further out (a replay of old traces, a wild clock) goes to the DEFAULT partition instead of
+ * creating a partition for it, and retention deletes it from there.
+ */
+const ON_DEMAND_WINDOW_MONTHS = 3;
+
+/** Stored now (true), stored before (false), or refused by Postgres for good (the error). */
+type Outcome = boolean | UnrecoverableError;
+
+/** SQLSTATE class 22 (data exception): the row itself is bad; retrying cannot help. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+function unstorable(trace: DecisionTrace, error: unknown): UnrecoverableError {
+  return new UnrecoverableError(`trace ${trace.decisionId} cannot be stored: ${(error as Error).message}`);
+}
+
+interface Pending {
+  trace: DecisionTrace;
+  log: Logger;
+  since: number;
+}
+
+/**
+ * The write side of the decision-insights actor, one per process (per WorkerServices): traces of
+ * concurrently running `record` jobs are gathered by a MicroBatcher and written with one
+ * INSERT … ON CONFLICT DO NOTHING per batch, then warmed into the read cache. A job's promise
+ * resolves only after its batch committed, so a completed job means a stored trace.
+ */
+export class TraceWriter {
+  private readonly batcher: MicroBatcher<Pending, Outcome>;
+  private readonly cache: DecisionInsightCache;
+  /** Months whose partition is known to exist, or being made (the promise). */
+  private readonly months = new Map<string, Promise<void>>();
+
+  constructor(private readonly services: Pick<WorkerServices, 'db' | 'redis' | 'config' | 'now'>) {
+    const { config } = services;
+    this.cache = new DecisionInsightCache(services.redis, config.QUEUE_PREFIX);
+    this.batcher = new MicroBatcher<Pending, Outcome>({
+      maxItems: config.INSIGHT_BATCH_MAX_ROWS,
+      maxWaitMs: config.INSIGHT_BATCH_MAX_WAIT_MS,
+      // Leave pool connections for the other actors of this process.
+      maxConcurrentFlushes: Math.max(1, Math.min(4, Math.floor(config.PG_POOL_SIZE / 2))),
+      flush: (batch) => this.flush(batch),
+      onPendingChange: (delta) => decisionTracesPending.inc(delta),
+    });
+  }
+
+  /** Resolves true when this call stored the trace, false when it was stored before. */
+  async write(trace: DecisionTrace, log: Logger): Promise<boolean> {
+    const outcome = await this.batcher.add({ trace, log, since: performance.now() });
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+
+  /**
+   * Several traces of one job; resolves to how many this call stored. They may be written in more
+   * than one batch: should one batch fail, the job fails and its retry re-writes them all, which
+   * the primary key makes harmless for those already stored.
+   */
+  async writeMany(traces: readonly DecisionTrace[], log: Logger): Promise<number> {
+    const since = performance.now();
+    const outcomes = await Promise.all(traces.map((trace) => this.batcher.add({ trace, log, since })));
+    const failed = outcomes.find((o) => o instanceof Error);
+    if (failed) throw failed;
+    return outcomes.filter((o) => o === true).length;
+  }
+
+  /**
+   * One batch. DANGER — a poison trace: a row Postgres refuses as data (a NUL character in a
+   * string, a year it cannot store) would fail every batch it lands in, and with it the innocent
+   * traces of other jobs, on every retry. So a batch failing with a data error is split and each
+   * trace written alone: the bad ones fail for good (UnrecoverableError), the rest are stored.
+   * Any other error (connection, timeout) fails the whole batch, and BullMQ retries its jobs.
+   */
+  private async flush(batch: Pending[]): Promise<Outcome[]> {
+    try {
+      return await this.writeBatch(batch);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (batch.length === 1) return [unstorable(batch[0]!.trace, error)];
+      batch[0]!.log.warn({ err: { message: (error as Error).message }, traces: batch.length }, 'a trace of this batch cannot be stored; writing them one by one');
+      const outcomes: Outcome[] = [];
+      for (const p of batch) {
+        try {
+          outcomes.push(...(await this.writeBatch([p])));
+        } catch (single) {
+          if (!isDataError(single)) throw single;
+          outcomes.push(unstorable(p.trace, single));
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<boolean[]> {
+    const started = performance.now();
+    const traces = batch.map((p) => p.trace);
+    // Serialised once, for both Postgres and the cache. The cache holds what a read from Postgres
+    // returns, createdAt as toISOString(); Postgres gets the producer's exact createdAt, which
+    // only differs when it carries more than millisecond precision.
+    const cached = traces.map((t) => ({ decisionId: t.decisionId, json: JSON.stringify({ ...t, createdAt: new Date(t.createdAt).toISOString() }) }));
+    const stored = traces.map((t, i) => (/\.\d{4,}/.test(t.createdAt) ? JSON.stringify(t) : cached[i]!.json));
+    let inserted: Set<string>;
+    try {
+      await this.preparePartitions(traces);
+      inserted = await insertDecisionInsights(this.services.db, traces, `[${stored.join(',')}]`);
+    } catch (error) {
+      const ended = performance.now();
+      decisionWriteBatchSeconds.observe({ outcome: 'failed' }, (ended - started) / 1000);
+      for (const p of batch) decisionWriteSeconds.observe({ outcome: 'failed' }, (ended - p.since) / 1000);
+      batch[0]?.log.warn({ err: { message: (error as Error).message }, traces: batch.length }, 'decision trace batch failed');
+      throw error;
+    }
+    const ended = performance.now();
+    decisionWriteBatchSeconds.observe({ outcome: 'stored' }, (ended - started) / 1000);
+    decisionWriteBatchRows.observe(batch.length);
+    const latenciesMs = batch.map((p) => ended - p.since);
+    for (const ms of latenciesMs) decisionWriteSeconds.observe({ outcome: 'stored' }, ms / 1000);
+
+    // A decision id appears once in `inserted` however many jobs of the batch carried it: the
+    // first of them reports it stored, the others (and traces stored earlier) as duplicates.
+    const results = batch.map((p) => inserted.delete(p.trace.decisionId));
+    decisionTracesDuplicate.inc(results.filter((s) => !s).length);
+
+    // Warm the read cache, and add the latencies to the cluster-wide histogram the alert engine
+    // reads. The rows are committed whatever happens here: a Redis hiccup only costs a later cache
+    // miss or a gap in the alert's data, so it must not fail (and re-run) the jobs.
+    await Promise.all([
+      this.cache
+        .putMany(cached)
+        .catch((error: Error) => batch[0]?.log.warn({ err: { message: error.message } }, 'could not warm the insight cache')),
+      recordDecisionWriteLatency(this.services.redis, this.services.config.QUEUE_PREFIX, latenciesMs),
+    ]);
+    return results;
+  }
+
+  /** Makes sure this month and the next are partitioned, and any month of the batch near now. */
+  private async preparePartitions(traces: DecisionTrace[]): Promise<void> {
+    const now = this.services.now();
+    const wanted = new Set(monthsFrom(now, MONTHS_AHEAD));
+    const window = new Set(monthsFrom(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - ON_DEMAND_WINDOW_MONTHS, 1)), 2 * ON_DEMAND_WINDOW_MONTHS));
+    for (const t of traces) {
+      const month = monthKey(new Date(t.createdAt));
+      if (window.has(month)) wanted.add(month);
+    }
+    const missing = [...wanted].filter((m) => !this.months.has(m));
+    if (missing.length > 0) {
+      const making = ensureDecisionInsightPartitions(this.services.db, missing).then(() => undefined);
+      for (const m of missing) this.months.set(m, making);
+      // A failed attempt is forgotten so the next batch tries again.
+      making.catch(() => {
+        for (const m of missing) if (this.months.get(m) === making) this.months.delete(m);
+      });
+    }
+    await Promise.all([...wanted].map((m) => this.months.get(m)));
+  }
+}
+
+const writers = new WeakMap<WorkerServices, TraceWriter>();
+
+/** The process's writer for these services (a test process may run several systems). */
+export function traceWriterFor(services: WorkerServices): TraceWriter {
+  let writer = writers.get(services);
+  if (!writer) {
+    writer = new TraceWriter(services);
+    writers.set(services, writer);
+  }
+  return writer;
+}

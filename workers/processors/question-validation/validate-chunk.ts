@@ -1,0 +1,75 @@
+import { Job } from 'bullmq';
+import { type RowError, questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
+import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
+import { findStoredValidations, saveValidatedQuestions } from '../../../db/queries/questions.js';
+import { isQueueName } from '../../../pipelines/registry.js';
+import { type ProcessorContext, defineProcessor } from '../../runtime/processor.js';
+import { sendTraces } from '../../runtime/send-trace.js';
+import { type ScoredQuestion, validationEvent, validationTrace } from './validation-records.js';
+
+/**
+ * question-validation/validate-chunk: one chunk of a bulk import. Questions already stored with
+ * the same content and model version are counted, not scored again; the rest are scored in one
+ * thread hop and stored in one transaction.
+ */
+export const validateChunkProcessor = defineProcessor('question-validation', 'validate-chunk', async (payload, ctx) => {
+  const modelVersion = ctx.services.bloom.modelVersion;
+  const rows = payload.questions.map((question, i) => {
+    const contentHash = questionContentHash(question);
+    return { index: payload.indices[i] ?? i, question, contentHash, id: questionIdFor(question, contentHash) };
+  });
+  const stored = await findStoredValidations(ctx.db, rows, modelVersion);
+  const levelOf = new Map(stored.map((v) => [`${v.question_id}\u0000${v.content_hash}`, v]));
+
+  const byLevel: Record<string, number> = {};
+  let passed = 0;
+  let failed = 0;
+  const count = (level: string, ok: boolean) => {
+    byLevel[level] = (byLevel[level] ?? 0) + 1;
+    if (ok) passed += 1;
+    else failed += 1;
+  };
+
+  const toScore = rows.filter((r) => {
+    const known = levelOf.get(`${r.id}\u0000${r.contentHash}`);
+    if (known) count(known.level, known.passed);
+    return !known;
+  });
+  const scores = toScore.length ? await ctx.services.bloom.scoreMany(toScore.map((r) => r.question)) : [];
+
+  const errors: RowError[] = [];
+  const toStore: (ScoredQuestion & { index: number })[] = [];
+  scores.forEach((score, i) => {
+    const row = toScore[i]!;
+    if (score instanceof Error) errors.push({ index: row.index, message: score.message.slice(0, 500) });
+    else toStore.push({ id: row.id, contentHash: row.contentHash, input: row.question, score, index: row.index });
+  });
+  for (const q of toStore) count(q.score.level, q.score.passed);
+
+  await ctx.db.transaction().execute(async (trx) => {
+    await saveValidatedQuestions(trx, toStore);
+    await recordAnalyticsEvents(trx, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
+  });
+  await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
+  await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
+
+  return { chunkIndex: payload.chunkIndex, scored: toStore.length, alreadyStored: stored.length, byLevel, passed, failed, errors };
+});
+
+/**
+ * Progress on the parent job (Bull Board and GET /api/jobs show it): the set of finished chunks
+ * lives in Redis, so a retried chunk is not counted twice and chunks on other processes add up.
+ */
+async function reportImportProgress(ctx: ProcessorContext, importId: string, chunkIndex: number): Promise<void> {
+  const parent = ctx.job.parent;
+  if (!parent || !isQueueName(parent.queue)) return;
+  const key = `${ctx.producer.prefix}:import-progress:${importId}`;
+  const [, [, done]] = (await ctx.services.redis.multi().sadd(key, String(chunkIndex)).scard(key).expire(key, 86_400).exec()) as [
+    unknown,
+    [unknown, number],
+  ];
+  const job = await Job.fromId(ctx.producer.queue(parent.queue), parent.id);
+  const data = job?.data as { chunks?: number } | undefined;
+  await job?.updateProgress({ chunksDone: done, chunks: data?.chunks ?? null, percent: data?.chunks ? Math.round((100 * done) / data.chunks) : null });
+}
+

@@ -1,0 +1,28 @@
+import { rm } from 'node:fs/promises';
+import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
+import { purgeDueAt } from '../../../core/retention/retention-policies.js';
+import { exportPaths } from '../../../db/gdpr/export-paths.js';
+import { recordAudit } from '../../../db/queries/audit-log.js';
+import { eraseLearner } from '../../../db/queries/learner-erasure.js';
+import { defineProcessor } from '../../runtime/processor.js';
+
+/**
+ * retention-cleanup/gdpr-erase: soft-deletes and anonymises the learner (idempotent: the ingress
+ * already did it synchronously, so the learner vanished from every read path before this job ran;
+ * a job sent straight to the queue does it here) and deletes their export bundles. Every other
+ * row they left is hard-deleted by the retention sweep once the grace period is over.
+ */
+export const gdprEraseProcessor = defineProcessor('retention-cleanup', 'gdpr-erase', async ({ userId, requestedBy }, ctx) => {
+  const erasedAt = await eraseLearner(ctx.db, userId, ctx.services.now());
+  await rm(exportPaths(maintenanceDirs(ctx.services.config).exports, userId).dir, { recursive: true, force: true });
+  // The purge happens at the first sweep once deleted_at is older than the grace period.
+  const hardDeleteAfter = purgeDueAt(erasedAt);
+  await recordAudit(ctx.db, {
+    actor: requestedBy ?? 'system',
+    action: 'gdpr.erase.completed',
+    target: userId,
+    details: { erasedAt: erasedAt.toISOString(), hardDeleteAfter: hardDeleteAfter.toISOString() },
+    at: ctx.services.now(),
+  });
+  return { userId, erasedAt: erasedAt.toISOString(), hardDeleteAfter: hardDeleteAfter.toISOString() };
+});

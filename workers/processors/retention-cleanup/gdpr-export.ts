@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
+import { idSchema } from '../../../core/contracts/identifiers.js';
+import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
+import { writeLearnerExport } from '../../../db/gdpr/write-learner-export.js';
+import { recordAudit } from '../../../db/queries/audit-log.js';
+import { isLearnerErased } from '../../../db/queries/learner-erasure.js';
+import { defineProcessor } from '../../runtime/processor.js';
+
+/** The export id names the bundle file: the job id when it is a safe name, else a digest of it. */
+export function exportIdFor(jobId: string): string {
+  return idSchema.safeParse(jobId).success ? jobId : `export-${createHash('sha256').update(jobId).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * retention-cleanup/gdpr-export: writes everything held about a learner to one JSON bundle under
+ * EXPORT_DIR for the operator to download (GET /api/users/:userId/export/:exportId). A retry
+ * rewrites the same file. An erased learner has nothing left to export.
+ */
+export const gdprExportProcessor = defineProcessor('retention-cleanup', 'gdpr-export', async ({ userId, requestedBy }, ctx) => {
+  if (await isLearnerErased(ctx.db, userId)) throw new UnrecoverableError(`learner ${userId} has been erased; there is nothing to export`);
+  const exportId = exportIdFor(ctx.job.id);
+  const generatedAt = ctx.services.now();
+  const written = await writeLearnerExport(ctx.db, { exportDir: maintenanceDirs(ctx.services.config).exports, userId, exportId, generatedAt });
+  await recordAudit(ctx.db, {
+    actor: requestedBy ?? 'system',
+    action: 'gdpr.export.completed',
+    target: userId,
+    details: { exportId, bytes: written.bytes, rows: written.rows },
+    at: generatedAt,
+  });
+  return {
+    userId,
+    exportId,
+    path: written.path,
+    bytes: written.bytes,
+    rows: written.rows,
+    downloadUrl: `/api/users/${encodeURIComponent(userId)}/export/${encodeURIComponent(exportId)}`,
+  };
+});

@@ -1,0 +1,92 @@
+/**
+ * An in-process micro-batcher. BullMQ hands a processor one job at a time; when many jobs run
+ * concurrently in one worker (high concurrency), each calls `add` and waits, the batcher collects
+ * their items for up to `maxWaitMs` (from the oldest) or until `maxItems` are waiting, and runs
+ * ONE `flush` for all of them. Each caller's promise settles with its own item's result when that
+ * flush settles: resolved if it succeeded, rejected with the flush's error if not — so every job
+ * of a failed batch fails and BullMQ retries it (the flush must therefore be idempotent).
+ *
+ * At most `maxConcurrentFlushes` flushes run at once; items arriving meanwhile wait for the next
+ * batch, so batches grow by themselves under load.
+ */
+export interface MicroBatcherOptions<I, O> {
+  maxItems: number;
+  maxWaitMs: number;
+  maxConcurrentFlushes: number;
+  /** Writes a batch; returns one result per item, in order. */
+  flush: (items: I[]) => Promise<O[]>;
+  /** Told how many items wait or are being flushed, after each change (for a gauge). */
+  onPendingChange?: (delta: number) => void;
+}
+
+interface Entry<I, O> {
+  item: I;
+  since: number;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export class MicroBatcher<I, O> {
+  private waiting: Entry<I, O>[] = [];
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: MicroBatcherOptions<I, O>) {
+    if (options.maxItems < 1 || options.maxConcurrentFlushes < 1) throw new Error('maxItems and maxConcurrentFlushes must be at least 1');
+  }
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, since: performance.now(), resolve, reject });
+      this.options.onPendingChange?.(1);
+      this.drain();
+    });
+  }
+
+  /** Items not yet handed to a flush. */
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  private drain(): void {
+    const { maxItems, maxWaitMs, maxConcurrentFlushes } = this.options;
+    while (this.waiting.length > 0 && this.inFlight < maxConcurrentFlushes) {
+      const age = performance.now() - this.waiting[0]!.since;
+      if (this.waiting.length < maxItems && age < maxWaitMs) {
+        // Not full and not old enough: come back when the oldest item has waited maxWaitMs.
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          this.drain();
+        }, Math.max(0, maxWaitMs - age));
+        return;
+      }
+      this.run(this.waiting.splice(0, maxItems));
+    }
+  }
+
+  private run(batch: Entry<I, O>[]): void {
+    this.inFlight++;
+    if (this.waiting.length === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    // Bookkeeping comes before the callers are settled, so a caller sees the gauge already down.
+    const settle = (settleAll: () => void) => {
+      this.inFlight--;
+      this.options.onPendingChange?.(-batch.length);
+      settleAll();
+      this.drain();
+    };
+    // Promise.resolve().then: a flush that throws synchronously still settles every caller.
+    Promise.resolve()
+      .then(() => this.options.flush(batch.map((e) => e.item)))
+      .then((results) => {
+        if (results.length !== batch.length) throw new Error(`flush returned ${results.length} results for ${batch.length} items`);
+        return results;
+      })
+      .then(
+        (results) => settle(() => batch.forEach((e, i) => e.resolve(results[i]!))),
+        (error: unknown) => settle(() => batch.forEach((e) => e.reject(error))),
+      );
+  }
+}
