@@ -46,6 +46,8 @@ function targetText(f: Figure): string {
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A skip or failure reason in a table cell: the start of it (latest.json keeps the whole). */
+const shortReason = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}… (see latest.json)` : text);
 
 export function renderMarkdown(report: BenchReport): string {
   const m = report.machine;
@@ -67,7 +69,7 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('|---|---|---:|---:|---|---:|---|');
   for (const b of report.benchmarks) {
     if (b.status !== 'ok') {
-      lines.push(`| ${cell(b.title)} | **${b.status}** | | | ${cell(b.reason ?? '')} | | |`);
+      lines.push(`| ${cell(b.title)} | **${b.status}** | | | ${cell(shortReason(b.reason ?? ''))} | | |`);
       continue;
     }
     b.figures.forEach((f, i) => {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { argmax, scoreAnalysis } from '../core/bloom/classifier.js';
+import { computeComplexity } from '../core/bloom/complexity.js';
 import { BLOOM_LEVELS, levelIndex } from '../core/bloom/levels.js';
 import { createRng } from '../core/random.js';
 import { analyseRows, trainAnalysed, type AnalysedRow, type TrainOptions } from '../core/bloom/train.js';
@@ -16,6 +17,7 @@ import { dataArgs, loadRows } from './bloom-args.js';
  *   npx tsx cli/bloom-eval.ts [--data DIR] [--extra file.csv …] [--keywords k.json] [--weights w.json]
  *                             [--folds 5] [--seed 42] [--with-others] [--quiet]
  *                             [--only cv|lodo] [--dataset NAME …] [--l2 X] [--source-balance X] [--class-balance X]
+ *                             [--complexity]   (print per-level complexity percentiles instead)
  * The last three override training options for experiments; the committed model uses the defaults.
  */
 
@@ -108,6 +110,23 @@ function printResult(r: Result, quiet: boolean): void {
   });
 }
 
+/** Where COMPLEXITY_BANDS in core/bloom/rules.ts come from: per-level percentiles on labelled data. */
+function printComplexityPercentiles(rows: readonly AnalysedRow[]): void {
+  console.log(`${'level'.padEnd(12)}${'n'.padStart(7)}${'p5'.padStart(8)}${'p25'.padStart(8)}${'p50'.padStart(8)}${'p75'.padStart(8)}${'p95'.padStart(8)}`);
+  for (const level of BLOOM_LEVELS) {
+    const values = rows
+      .filter((r) => r.level === level)
+      .map((r) => {
+        const s = r.analysis.structure;
+        const verbs = [s.governingVerb, ...s.coordinatedVerbs, ...s.otherVerbs].filter((v): v is string => v !== undefined);
+        return computeComplexity({ text: r.text, level, verbs }).value;
+      })
+      .sort((a, b) => a - b);
+    const q = (p: number): string => (values[Math.min(values.length - 1, Math.floor(p * values.length))] ?? 0).toFixed(3).padStart(8);
+    console.log(`${level.padEnd(12)}${String(values.length).padStart(7)}${q(0.05)}${q(0.25)}${q(0.5)}${q(0.75)}${q(0.95)}`);
+  }
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
@@ -119,6 +138,7 @@ function main(): void {
       seed: { type: 'string', default: '42' },
       'with-others': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      complexity: { type: 'boolean', default: false },
       only: { type: 'string' },
       dataset: { type: 'string', multiple: true },
       l2: { type: 'string' },
@@ -145,6 +165,10 @@ function main(): void {
   const tested = values.dataset === undefined ? sources : sources.filter((s) => values.dataset!.includes(s));
   console.log(`bloom-eval: ${analysed.length} rows from ${sources.length} sources, parsed in ${(parseMs / 1000).toFixed(1)} s`);
 
+  if (values.complexity) {
+    printComplexityPercentiles(analysed);
+    return;
+  }
   const results: Result[] = [];
   const only = values.only;
   for (const source of tested) {

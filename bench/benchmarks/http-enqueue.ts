@@ -12,9 +12,11 @@ import { figure, percentile, sizeFor } from '../stats.js';
 import { type BenchQuestion, loadBenchQuestions, uniqueQuestion } from '../support/bench-questions.js';
 import { CompletionCounter } from '../support/completion-counter.js';
 import { type CpuSnapshot, addCpu, cpuDelta, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
-import { runHttpLoad } from '../support/run-http-load.js';
+import { startBareEnqueueServer } from '../support/bare-enqueue-server.js';
+import { HttpLoadGenerator } from '../support/run-http-load.js';
 import { jobsWithoutProcessor, startBenchSystem, waitUntilIdle, workersOf } from '../support/system-under-test.js';
 import { addInChunks, timedDrain } from '../support/timed-drain.js';
+import { warmBloomPool } from '../support/warm-bloom.js';
 
 const PATH = '/api/questions/validate';
 const CONNECTIONS = 32;
@@ -29,7 +31,8 @@ function validateJobId(question: BenchQuestion): string {
 /**
  * 6. HTTP: (a) enqueue throughput of `POST /api/questions/validate` under autocannon (ingress only,
  * no workers, so the queue just fills) against `queue.add` called directly with the same payloads
- * and job ids at the same concurrency; (b) enqueue-to-completed latency (finishedOn − timestamp of
+ * and job ids at the same concurrency, with a bare node:http server doing the same add as the
+ * floor HTTP itself sets on this machine; (b) enqueue-to-completed latency (finishedOn − timestamp of
  * each job) with workers running, with requests sent at half the pipeline's measured saturation.
  */
 const benchmark: Benchmark = {
@@ -38,68 +41,85 @@ const benchmark: Benchmark = {
     const questions = loadBenchQuestions(env.bloomDataDir, 2_000, (q) => questionInputSchema.safeParse(q).success);
     const questionsFile = join(env.scratchDir, 'http-questions.json');
     writeFileSync(questionsFile, JSON.stringify(questions));
-    const throughput = await enqueueThroughput(env, questions, questionsFile);
-    const latency = await latencyAtHalfSaturation(env, questions, questionsFile);
-    return { figures: [...throughput.figures, ...latency.figures], notes: [...throughput.notes, ...latency.notes] };
+    const load = new HttpLoadGenerator();
+    try {
+      const throughput = await enqueueThroughput(env, load, questions, questionsFile);
+      const latency = await latencyAtHalfSaturation(env, load, questions, questionsFile);
+      return { figures: [...throughput.figures, ...latency.figures], notes: [...throughput.notes, ...latency.notes] };
+    } finally {
+      await load.close();
+    }
   },
 };
 
-async function enqueueThroughput(env: BenchEnv, questions: BenchQuestion[], questionsFile: string) {
+async function enqueueThroughput(env: BenchEnv, load: HttpLoadGenerator, questions: BenchQuestion[], questionsFile: string) {
   const { system } = await startBenchSystem(env, 'http', { ingress: true, workers: [], schedulers: false });
   const queue = system.services.producer.queue('question-validation');
-  // CPU of this process (the ingress, or the direct adds), Redis and Postgres; not the load generator's.
-  let httpCpu: CpuSnapshot = zeroCpu();
-  let directCpu: CpuSnapshot = zeroCpu();
-  let httpCount = 0;
-  let directCount = 0;
+  const bare = await startBareEnqueueServer(queue, (q) => validateJobId(q as unknown as BenchQuestion), defaultJobOptions);
+  // CPU of this process (the ingress, the bare server or the direct adds), Redis and Postgres; not
+  // the load generator's, which runs in its own process.
+  type Path = 'ingress' | 'bare' | 'direct';
+  const cpu: Record<Path, { total: CpuSnapshot; count: number }> = {
+    ingress: { total: zeroCpu(), count: 0 },
+    bare: { total: zeroCpu(), count: 0 },
+    direct: { total: zeroCpu(), count: 0 },
+  };
+  const metered = async <T extends { count: number }>(path: Path, body: () => Promise<T>): Promise<T> => {
+    const before = env.cpu.snapshot();
+    const result = await body();
+    cpu[path].total = addCpu(cpu[path].total, cpuDelta(before, env.cpu.snapshot()));
+    cpu[path].count += result.count;
+    await queue.obliterate({ force: true });
+    return result;
+  };
   try {
-    const http = async (tag: string, seconds: number) => {
-      const before = env.cpu.snapshot();
-      const r = await runHttpLoad({ url: system.url!, path: PATH, key: env.apiKey, seconds, connections: CONNECTIONS, questionsFile, tag });
-      httpCpu = addCpu(httpCpu, cpuDelta(before, env.cpu.snapshot()));
-      httpCount += r.ok;
-      if (r.non2xx > 0 || r.errors > 0) throw new Error(`HTTP load got ${r.non2xx} non-2xx answers and ${r.errors} errors`);
-      await queue.obliterate({ force: true });
-      return r;
-    };
-    const direct = async (tag: string, seconds: number) => {
-      const before = env.cpu.snapshot();
-      const { perSecond, count } = await addDirectly(queue, questions, tag, seconds, CONNECTIONS);
-      directCpu = addCpu(directCpu, cpuDelta(before, env.cpu.snapshot()));
-      directCount += count;
-      await queue.obliterate({ force: true });
-      return perSecond;
-    };
+    const http = (path: 'ingress' | 'bare', tag: string, seconds: number) =>
+      metered(path, async () => {
+        const url = path === 'ingress' ? system.url! : bare.url;
+        const r = await load.run({ url, path: PATH, key: env.apiKey, seconds, connections: CONNECTIONS, questionsFile, tag: `${path}-${tag}` });
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`HTTP load on the ${path} server got ${r.non2xx} non-2xx answers and ${r.errors} errors`);
+        return { ...r, count: r.ok };
+      });
+    const direct = (tag: string, seconds: number) => metered('direct', () => addDirectly(queue, questions, tag, seconds, CONNECTIONS));
+
     env.log('  warming up');
-    await http('warm', Math.min(2, env.runSeconds));
-    await direct('warm', Math.min(2, env.runSeconds));
-    [httpCpu, directCpu, httpCount, directCount] = [zeroCpu(), zeroCpu(), 0, 0];
-    const viaHttp: number[] = [];
+    const warmSeconds = Math.min(2, env.runSeconds);
+    await http('ingress', 'warm', warmSeconds);
+    await http('bare', 'warm', warmSeconds);
+    await direct('warm', warmSeconds);
+    for (const c of Object.values(cpu)) Object.assign(c, { total: zeroCpu(), count: 0 });
+
+    const viaIngress: number[] = [];
+    const viaBare: number[] = [];
     const viaAdd: number[] = [];
-    const httpLatency: number[] = [];
+    const ingressP99: number[] = [];
     for (let run = 0; run < env.runs; run += 1) {
-      const r = await http(`r${run}`, env.runSeconds);
-      viaHttp.push(r.okPerSecond);
-      httpLatency.push(r.latencyMs.p99);
-      viaAdd.push(await direct(`r${run}`, env.runSeconds));
-      env.log(`  run ${run + 1}/${env.runs}: HTTP ${Math.round(viaHttp.at(-1)!)} req/s, queue.add ${Math.round(viaAdd.at(-1)!)} jobs/s`);
+      const r = await http('ingress', `r${run}`, env.runSeconds);
+      viaIngress.push(r.okPerSecond);
+      ingressP99.push(r.latencyMs.p99);
+      viaBare.push((await http('bare', `r${run}`, env.runSeconds)).okPerSecond);
+      viaAdd.push((await direct(`r${run}`, env.runSeconds)).perSecond);
+      env.log(
+        `  run ${run + 1}/${env.runs}: ingress ${Math.round(viaIngress.at(-1)!)} req/s, bare node:http ${Math.round(viaBare.at(-1)!)} req/s, ` +
+          `queue.add ${Math.round(viaAdd.at(-1)!)} jobs/s`,
+      );
     }
+    const direct_ = { name: `queue.add direct, ${CONNECTIONS} in flight`, runs: viaAdd, unit: 'jobs/s' };
     return {
       figures: [
-        figure(`enqueue over HTTP, ${CONNECTIONS} connections`, viaHttp, 'req/s', {
-          baseline: { name: `queue.add direct, ${CONNECTIONS} in flight`, runs: viaAdd, unit: 'jobs/s' },
-          target: { atLeast: 0.5 },
-        }),
-        figure('HTTP response p99 at saturation', httpLatency, 'ms'),
+        figure(`POST /api/questions/validate, ${CONNECTIONS} connections`, viaIngress, 'req/s', { baseline: direct_, target: { atLeast: 0.5 } }),
+        figure('same POST on a bare node:http server → queue.add (floor)', viaBare, 'req/s', { baseline: direct_ }),
+        figure('ingress response p99 at saturation', ingressP99, 'ms'),
       ],
       notes: [
-        `ingress only (no workers); autocannon in its own process; every request a new question id (no dedupe); ` +
-          `logs at error level, so pino-http writes nothing per request`,
-        `HTTP: ${describeCpuPer(httpCpu, httpCount, 'request')} (the load generator's own CPU not counted); ` +
-          `queue.add: ${describeCpuPer(directCpu, directCount, 'job')}`,
+        `ingress only (no workers); autocannon (${CONNECTIONS} connections) in its own process; every request a new question id ` +
+          `(no dedupe); logs at error level, so pino-http writes nothing per request; the rate limiter runs (with a limit never reached)`,
+        `CPU outside the load generator: ingress ${describeCpuPer(cpu.ingress.total, cpu.ingress.count, 'request')}; ` +
+          `bare server ${describeCpuPer(cpu.bare.total, cpu.bare.count, 'request')}; queue.add ${describeCpuPer(cpu.direct.total, cpu.direct.count, 'job')}`,
       ],
     };
   } finally {
+    await bare.close();
     await queue.obliterate({ force: true }).catch(() => {});
     await system.close();
   }
@@ -126,7 +146,7 @@ async function addDirectly(
   return { perSecond: i / ((performance.now() - start) / 1000), count: i };
 }
 
-async function latencyAtHalfSaturation(env: BenchEnv, questions: BenchQuestion[], questionsFile: string) {
+async function latencyAtHalfSaturation(env: BenchEnv, load: HttpLoadGenerator, questions: BenchQuestion[], questionsFile: string) {
   const insightsReady = jobsWithoutProcessor('decision-insights').length === 0;
   const queues: QueueName[] = insightsReady ? ['question-validation', 'decision-insights'] : ['question-validation'];
   const { system } = await startBenchSystem(env, 'http-latency', { ingress: true, workers: queues, schedulers: false });
@@ -152,7 +172,8 @@ async function latencyAtHalfSaturation(env: BenchEnv, questions: BenchQuestion[]
       if (insightsReady) await waitUntilIdle(traces);
       return t.processPerSecond;
     };
-    env.log('  measuring saturation with workers running');
+    env.log('  warming the Bloom threads, then measuring saturation with workers running');
+    await warmBloomPool(system.services.bloom, questions.map((q) => questionInputSchema.parse(q)));
     const warm = await drain('warm', 200);
     const saturation = await drain('max', sizeFor(warm, env.runSeconds, 200, 20_000));
     const rate = Math.max(1, Math.round(saturation / 2));
@@ -162,7 +183,7 @@ async function latencyAtHalfSaturation(env: BenchEnv, questions: BenchQuestion[]
     const seconds = Math.max(2, env.runSeconds * 2);
     for (let run = 0; run < env.runs; run += 1) {
       counter.reset();
-      const r = await runHttpLoad({
+      const r = await load.run({
         url: system.url!,
         path: PATH,
         key: env.apiKey,

@@ -11,6 +11,7 @@ import { type CpuSnapshot, addCpu, describeCpuPer, zeroCpu } from '../support/cp
 import { NoopQueue } from '../support/noop-queue.js';
 import { jobsWithoutProcessor, startBenchSystem, waitUntilIdle, workersOf } from '../support/system-under-test.js';
 import { addInChunks, timedDrain } from '../support/timed-drain.js';
+import { warmBloomPool } from '../support/warm-bloom.js';
 
 /**
  * question-validation end to end in the real system: enqueue → worker → Bloom score on the Piscina
@@ -60,6 +61,7 @@ const benchmark: Benchmark = {
         });
 
       env.log('  warming up (Piscina threads, JIT, connection pools)');
+      await warmBloomPool(system.services.bloom, questions.map((q) => questionInputSchema.parse(q)));
       const warmNoop = await noop.drain(2_000, 'validate', payload('warm'));
       const warm = await validate('warm', 200);
       const noopJobs = sizeFor(warmNoop.processPerSecond, env.runSeconds, 2_000, 50_000);

@@ -104,6 +104,9 @@ const benchmark: Benchmark = {
       while ((await queue.getCompletedCount()) === 0) {
         if (exited()) throw died();
         if (Date.now() > startDeadline) throw new Error(`the worker completed no job within 120 s; log: ${tail(logFile)}`);
+        // A job that failed an attempt waits for its retry as delayed: no point waiting 120 s.
+        const [retrying] = await queue.getDelayed(0, 0);
+        if (retrying?.failedReason) throw new Error(`validate jobs fail in the worker process: ${retrying.failedReason}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       const t0 = performance.now();

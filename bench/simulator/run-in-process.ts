@@ -41,8 +41,8 @@ async function main(): Promise<void> {
       const vsOracle = engine.flowRate / oracle.flowRate;
       const vsRandom = engine.flowRate / random.flowRate;
       console.log(
-        `${engine.policy}: ${vsOracle.toFixed(2)} × oracle (target ≥ 0.80 ${vsOracle >= 0.8 ? 'met' : 'MISSED'}), ` +
-          `${vsRandom.toFixed(2)} × random (target ≥ 1.50 ${vsRandom >= 1.5 ? 'met' : 'MISSED'})`,
+        `${engine.policy}: ${vsOracle.toFixed(3)} × oracle (target ≥ 0.80 ${vsOracle >= 0.8 ? 'met' : 'MISSED'}), ` +
+          `${vsRandom.toFixed(3)} × random (target ≥ 1.50 ${vsRandom >= 1.5 ? 'met' : 'MISSED'})`,
       );
     }
   }

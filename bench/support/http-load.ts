@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 /**
- * The HTTP load generator, run as its own process (see `runHttpLoad`) so that autocannon's client
- * work does not share an event loop with the ingress it measures. Every request carries a question
- * with a new id, so no two requests dedupe to one job. Prints one JSON line: HttpLoadResult.
+ * The HTTP load generator, run as its own process (see `HttpLoadGenerator`) so that autocannon's
+ * client work does not share an event loop with the ingress it measures. It stays up for the whole
+ * benchmark: each IPC message is one run (HttpLoadSpec), answered with an HttpLoadResult (or
+ * `{error}`). Every request carries a question with a new id, so no two requests dedupe to one job.
  */
 export interface HttpLoadSpec {
   url: string;
@@ -30,9 +31,15 @@ export interface HttpLoadResult {
   latencyMs: { p50: number; p99: number };
 }
 
-async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2]!) as HttpLoadSpec;
-  const questions = JSON.parse(readFileSync(spec.questionsFile, 'utf8')) as Record<string, unknown>[];
+const questionCache = new Map<string, Record<string, unknown>[]>();
+
+async function runOnce(spec: HttpLoadSpec): Promise<HttpLoadResult> {
+  let questions = questionCache.get(spec.questionsFile);
+  if (!questions) {
+    questions = JSON.parse(readFileSync(spec.questionsFile, 'utf8')) as Record<string, unknown>[];
+    questionCache.set(spec.questionsFile, questions);
+  }
+  const pool = questions;
   let n = 0;
   const result = await autocannon({
     url: spec.url,
@@ -46,13 +53,13 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.key}` },
         setupRequest: (req: any) => {
           const i = n++;
-          return { ...req, body: JSON.stringify({ ...questions[i % questions.length], id: `${spec.tag}-${i}` }) };
+          return { ...req, body: JSON.stringify({ ...pool[i % pool.length], id: `${spec.tag}-${i}` }) };
         },
       },
     ],
   });
   const ok = result['2xx'];
-  const out: HttpLoadResult = {
+  return {
     okPerSecond: ok / result.duration,
     ok,
     non2xx: result.non2xx,
@@ -61,10 +68,12 @@ async function main(): Promise<void> {
     seconds: result.duration,
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
   };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+process.on('message', (spec: HttpLoadSpec) => {
+  runOnce(spec).then(
+    (result) => process.send!(result),
+    (error: unknown) => process.send!({ error: error instanceof Error ? error.message : String(error) }),
+  );
 });
+process.on('disconnect', () => process.exit(0));

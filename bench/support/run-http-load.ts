@@ -1,24 +1,47 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { HttpLoadResult, HttpLoadSpec } from './http-load.js';
 
 const script = fileURLToPath(new URL('./http-load.ts', import.meta.url));
 
-/** Runs autocannon in a child process (bench/support/http-load.ts) and returns its summary. */
-export function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.seconds + 60) * 1000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').at(-1);
-      if (code !== 0 || !line) return reject(new Error(`http load generator exited with ${code}: ${err.trim()}`));
-      resolve(JSON.parse(line) as HttpLoadResult);
+/**
+ * autocannon in a child process (bench/support/http-load.ts), started once and reused for every
+ * run of a benchmark: starting a TypeScript child per run would cost seconds each time.
+ */
+export class HttpLoadGenerator {
+  private readonly child: ChildProcess;
+  private stderr = '';
+
+  constructor() {
+    this.child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
+  }
+
+  run(spec: HttpLoadSpec): Promise<HttpLoadResult> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(new Error(`load generator gave no answer within ${spec.seconds + 60} s`)), (spec.seconds + 60) * 1000);
+      const onMessage = (message: HttpLoadResult | { error: string }) =>
+        'error' in message ? finish(new Error(`load generator: ${message.error}`)) : finish(undefined, message);
+      const onExit = (code: number | null) => finish(new Error(`load generator exited with ${code}: ${this.stderr.trim()}`));
+      const finish = (error?: Error, result?: HttpLoadResult) => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve(result!);
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+      this.child.send(spec);
     });
-  });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
 }

@@ -57,7 +57,7 @@ export interface ClassifierEvidence {
   whPattern?: string;
   modals: string[];
   keywordMatches: KeywordMatch[];
-  /** Features that pushed hardest towards the chosen level (weight minus mean over levels). */
+  /** Features that pushed hardest towards the chosen level (weights are centred over levels). */
   topFeatures: { feature: string; weight: number }[];
   /** The three most probable levels. */
   topLevels: { level: BloomLevel; probability: number }[];
@@ -139,8 +139,9 @@ export function predictAnalysis(model: BloomModel, analysis: TextAnalysis): Bloo
   for (const name of features) {
     const w = c.weights.get(name);
     if (w === undefined) continue;
-    const mean = w.reduce((a, b) => a + b, 0) / w.length;
-    const push = w[best]! - mean;
+    // Training centres every weight vector (mean 0 over levels), so w[best] already is the push
+    // towards the chosen level relative to the others.
+    const push = w[best]!;
     if (push > 0) contributions.push({ feature: name, weight: round(push, 3) });
   }
   contributions.sort((a, b) => b.weight - a.weight || a.feature.localeCompare(b.feature));

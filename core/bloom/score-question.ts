@@ -4,6 +4,7 @@ import { computeComplexity } from './complexity.js';
 import { computeConfidence } from './confidence.js';
 import { analyseText } from './features.js';
 import { classifyKnowledgeDimension } from './knowledge-dimension.js';
+import type { BloomLevel } from './levels.js';
 import type { QuestionInput } from './question-input.js';
 import { evaluateRules, isPassing, PASS_THRESHOLD, qualityScore } from './rules.js';
 import { suggestionsFor } from './suggestions.js';
@@ -17,6 +18,21 @@ import { suggestionsFor } from './suggestions.js';
  * runs unchanged inside a Piscina worker thread. Cost: one compromise parse of the question, plus
  * one of the learning objective when present.
  */
+// Questions in one import usually share a handful of learning objectives; remembering their
+// levels (per model version, bounded) saves a second parse per question. Results are identical.
+const OBJECTIVE_CACHE_SIZE = 256;
+const objectiveCache = new Map<string, BloomLevel>();
+
+function objectiveLevelOf(model: BloomModel, objective: string): BloomLevel {
+  const key = `${model.version}\u0000${objective}`;
+  const hit = objectiveCache.get(key);
+  if (hit !== undefined) return hit;
+  const level = predictAnalysis(model, analyseText(objective)).level;
+  if (objectiveCache.size >= OBJECTIVE_CACHE_SIZE) objectiveCache.delete(objectiveCache.keys().next().value!);
+  objectiveCache.set(key, level);
+  return level;
+}
+
 export function scoreQuestion(question: QuestionInput, model: BloomModel): BloomScore {
   const analysis = analyseText(question.text);
   const prediction = predictAnalysis(model, analysis);
@@ -29,7 +45,7 @@ export function scoreQuestion(question: QuestionInput, model: BloomModel): Bloom
     verbs: [s.governingVerb, ...s.coordinatedVerbs, ...s.otherVerbs].filter((v): v is string => v !== undefined),
   });
   const objective = (question.learningObjective ?? '').trim();
-  const objectiveLevel = objective === '' ? undefined : predictAnalysis(model, analyseText(objective)).level;
+  const objectiveLevel = objective === '' ? undefined : objectiveLevelOf(model, objective);
 
   const sorted = Object.values(prediction.probabilities).sort((a, b) => b - a);
   const confidence = computeConfidence({
@@ -43,7 +59,7 @@ export function scoreQuestion(question: QuestionInput, model: BloomModel): Bloom
   const knowledge = classifyKnowledgeDimension(analysis, level);
   const rules = evaluateRules({ question, level, complexity: complexity.value, structure: s, objectiveLevel });
   const quality = qualityScore(rules);
-  const suggestions = suggestionsFor(rules, { level, question, complexity: complexity.value, keywords: model.keywords, objectiveLevel });
+  const suggestions = suggestionsFor(rules, { level, question, complexity: complexity.value, model, objectiveLevel });
 
   return {
     level,

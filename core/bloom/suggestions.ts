@@ -1,6 +1,6 @@
-import { typesForLevel } from './assessment-fit.js';
-import type { BloomKeywords } from './keywords.js';
-import { BLOOM_LEVELS, type BloomLevel } from './levels.js';
+import { TYPE_LEVEL_FIT, typesForLevel } from './assessment-fit.js';
+import type { BloomModel } from './classifier.js';
+import { BLOOM_LEVELS, levelIndex, type BloomLevel, type QuestionType } from './levels.js';
 import type { QuestionInput } from './question-input.js';
 import { COMPLEXITY_BANDS, expectedComplexity, type IssueCode, type RuleId, type RuleIssue, type RuleResult } from './rules.js';
 
@@ -19,20 +19,60 @@ export interface SuggestionContext {
   level: BloomLevel;
   question: QuestionInput;
   complexity: number;
-  keywords: BloomKeywords;
+  model: BloomModel;
   objectiveLevel?: BloomLevel;
 }
 
-/** A few verbs listed only under `level`, for "use a verb such as …" advice. */
-export function exampleVerbs(keywords: BloomKeywords, level: BloomLevel, count = 3): string[] {
-  const elsewhere = new Set(BLOOM_LEVELS.filter((l) => l !== level).flatMap((l) => keywords[l]));
-  const own = keywords[level].filter((v) => !elsewhere.has(v));
-  return (own.length >= count ? own : keywords[level]).slice(0, count);
+// Objective-writing guides steer authors away from verbs nobody can observe; they stay keywords
+// for classification (learning objectives use them a lot) but are never recommended.
+const UNOBSERVABLE = new Set(['understand', 'know', 'appreciate', 'comprehend', 'learn']);
+
+// Per model, so suggestions cost nothing on the hot path after the first.
+const verbCache = new WeakMap<BloomModel, Map<BloomLevel, string[]>>();
+
+/**
+ * Verbs to recommend for a level: keywords listed only under that level, ordered by how strongly
+ * the trained model ties them to it as a governing verb (so "explain" comes before "paraphrase").
+ */
+export function exampleVerbs(model: BloomModel, level: BloomLevel, count = 3): string[] {
+  let byLevel = verbCache.get(model);
+  if (byLevel === undefined) {
+    byLevel = new Map();
+    verbCache.set(model, byLevel);
+  }
+  let ranked = byLevel.get(level);
+  if (ranked === undefined) {
+    const k = levelIndex(level);
+    const keywords = model.keywords;
+    const elsewhere = new Set(BLOOM_LEVELS.filter((l) => l !== level).flatMap((l) => keywords[l]));
+    const own = keywords[level].filter((v) => !elsewhere.has(v) && !UNOBSERVABLE.has(v));
+    const pool = own.length >= count ? own : keywords[level].filter((v) => !UNOBSERVABLE.has(v));
+    const strength = (verb: string): number => model.weights[`gv:${verb}`]?.[k] ?? 0;
+    ranked = pool.sort((a, b) => strength(b) - strength(a) || a.localeCompare(b));
+    byLevel.set(level, ranked);
+  }
+  return ranked.slice(0, count);
+}
+
+const TYPE_LABELS: Record<QuestionType, string> = {
+  multiple_choice: 'multiple-choice',
+  true_false: 'true/false',
+  short_answer: 'short-answer',
+  essay: 'essay',
+  fill_in: 'fill-in',
+};
+
+function withArticle(label: string): string {
+  return `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}`;
+}
+
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }
 
 function text(issue: RuleIssue, ctx: SuggestionContext): string {
   const { level, question: q } = ctx;
-  const verbs = exampleVerbs(ctx.keywords, level);
+  const verbs = exampleVerbs(ctx.model, level);
   const [lo, hi] = COMPLEXITY_BANDS[level];
   switch (issue.code) {
     case 'objective_missing':
@@ -41,7 +81,7 @@ function text(issue: RuleIssue, ctx: SuggestionContext): string {
       return `Expand the learning objective into a full outcome: an action verb, the content and, if useful, the condition (e.g. "${capitalize(verbs[0]!)} … given …").`;
     case 'objective_misaligned': {
       const target = ctx.objectiveLevel ?? level;
-      return `The question assesses ${level} but its objective reads as ${target}: rewrite the question with a ${target} verb (${exampleVerbs(ctx.keywords, target).join(', ')}) or update the objective to match.`;
+      return `The question assesses ${level} but its objective reads as ${target}: rewrite the question with a ${target} verb (${exampleVerbs(ctx.model, target).join(', ')}) or update the objective to match.`;
     }
     case 'complexity_too_low':
       return `The question is thin for ${level} (complexity ${ctx.complexity.toFixed(2)}, expected ${lo}–${hi}): add context, a scenario or a constraint the learner must work with.`;
@@ -50,7 +90,7 @@ function text(issue: RuleIssue, ctx: SuggestionContext): string {
     case 'difficulty_mismatch':
       return `The stated difficulty (${q.difficulty}) does not match the measured complexity (${ctx.complexity.toFixed(2)}): adjust the difficulty rating or make the question ${ctx.complexity < expectedComplexity(level, q.difficulty ?? 3) ? 'more demanding' : 'simpler'}.`;
     case 'type_level_mismatch':
-      return `A ${q.type.replace('_', ' ')} question cannot assess ${level} well: use ${typesForLevel(level).map((t) => t.replace('_', ' ')).join(' or ')} instead, or rewrite the question for a level this type can test.`;
+      return `${capitalize(withArticle(TYPE_LABELS[q.type]))} question cannot assess ${level} well: use ${orList(typesForLevel(level).map((t) => withArticle(TYPE_LABELS[t])))} question instead, or rewrite it for a level this type can test (${TYPE_LEVEL_FIT[q.type].join(', ')}).`;
     case 'mc_too_few_options':
       return 'Give the multiple-choice question at least two (ideally four) distinct, plausible options.';
     case 'mc_duplicate_options':
@@ -64,7 +104,7 @@ function text(issue: RuleIssue, ctx: SuggestionContext): string {
     case 'fill_in_no_blank':
       return 'Mark where the learner fills in the answer with "___".';
     case 'open_type_has_options':
-      return `Options are not used by ${q.type.replace('_', ' ')} questions: remove them or change the type to multiple choice.`;
+      return `Options are not used by ${TYPE_LABELS[q.type]} questions: remove them or change the type to multiple choice.`;
     case 'too_short':
       return 'State the task in a full sentence of at least three words.';
     case 'no_task':

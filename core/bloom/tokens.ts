@@ -94,6 +94,8 @@ const NOT_ISE_SUFFIX =
 
 export function normalizeSpelling(word: string): string {
   const w = word.toLowerCase();
+  // Fast path: most words contain neither spelling; this runs for every token on the hot path.
+  if (!w.includes('is') && !w.includes('ys')) return w;
   if (w.endsWith('yse')) return `${w.slice(0, -3)}yze`;
   if (w.endsWith('ysed') || w.endsWith('yses')) return `${w.slice(0, -4)}yz${w.slice(-2)}`;
   if (w.endsWith('ysing')) return `${w.slice(0, -5)}yzing`;

@@ -85,7 +85,7 @@ export const configSchema = z.object({
   // High on purpose: each `record` job only waits for its trace's batch to commit, so the
   // concurrency is the number of traces one worker can gather into a batch (workers/processors/decision-insights).
   CONCURRENCY_DECISION_INSIGHTS: positiveInt.default(200),
-  INSIGHT_BATCH_MAX_ROWS: positiveInt.max(5_000).default(200),
+  INSIGHT_BATCH_MAX_ROWS: positiveInt.max(5_000).default(500),
   INSIGHT_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   CONCURRENCY_RETENTION_CLEANUP: positiveInt.default(1),
   CONCURRENCY_BACKUPS: positiveInt.default(1),

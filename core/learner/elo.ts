@@ -7,9 +7,11 @@
  *   K(n) = α / (1 + β · n)                        (Pelánek's "uncertainty function")
  *
  * Conventions used here where variants differ:
- * - α = 1, β = 0.05 (the uncertainty-function values Pelánek discusses for the geography case
- *   study); n is the number of answers that learner (resp. item) has already contributed, counted
- *   before the update, so the very first answer moves a rating by up to α·|correct − P|.
+ * - α = 1, β = 0.05: our reading of the uncertainty-function values in Pelánek (2016); not refitted
+ *   here (the simulator showed flow insensitive to seeding items as if worth extra answers, so
+ *   the published form is kept literally). n is the number of answers that learner (resp. item)
+ *   has already contributed, counted before the update, so the very first answer moves a rating
+ *   by up to α·|correct − P|; the seeded item rating is refined from its first answer on.
  * - Guessing g (Pelánek's "modification for multiple-choice questions"): 1/options for
  *   multiple_choice (4 options when the count is unknown), 0.5 for true_false, 0 for open types.
  *   The residual (correct − P) uses the guess-adjusted P, as in the paper.

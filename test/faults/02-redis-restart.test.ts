@@ -104,6 +104,10 @@ describe('scenario 2: Redis restarts while jobs flow', () => {
     await sleep(3_000);
     sending = false;
     await Promise.all(senders);
+    // The rate limiter counts again (its Lua scripts were gone with the restart): it did not just
+    // fail open for good.
+    const probe = await fetch(`${baseUrl}/api/jobs/${queue}/no-such-job`, { headers: { authorization: `Bearer ${producerKey}` } });
+    const rateLimitAfterRestart = probe.headers.get('ratelimit');
 
     const storedIds = async () =>
       new Set(
@@ -142,6 +146,7 @@ describe('scenario 2: Redis restarts while jobs flow', () => {
       seconds: (Date.now() - started) / 1000,
       note: `${tally.sent} requests: ${accepted.size} × 202, ${tally.unavailable} × 503 (fast), ${tally.hung} hung; ${acceptedBeforeStop} acked before the stop`,
     });
+    expect(rateLimitAfterRestart).toMatch(/^limit=1000000, remaining=\d+, reset=\d+$/);
     expect(unexpected).toEqual([]);
     expect(tally.hung).toBe(0);
     expect(unavailableDuringOutage).toBeGreaterThan(0);

@@ -42,7 +42,7 @@ const testProcessors: ProcessorEntry[] = Object.keys(registry[queue].jobs).map((
 }));
 
 beforeAll(async () => {
-  system = await startTestSystem('fault-poison', { roles: { workers: [], ingress: true, schedulers: false }, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+  system = await startTestSystem('fault-poison', { roles: { workers: [], ingress: true, schedulers: false } });
   connection = createRedisConnection(system.redisUrl, 'worker');
   group = startWorkers({
     queues: [queue],

@@ -18,7 +18,7 @@ let system: TestSystem;
 let routes: RouteEntry[];
 
 beforeAll(async () => {
-  system = await startTestSystem('fault-malformed', { roles: { workers: [], ingress: true, schedulers: false }, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+  system = await startTestSystem('fault-malformed', { roles: { workers: [], ingress: true, schedulers: false } });
   routes = await routeTableOf(system);
 });
 afterAll(async () => {

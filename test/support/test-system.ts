@@ -59,6 +59,8 @@ export async function startTestSystem(
     API_KEYS: `producer:${producerKey},operator:${operatorKey}`,
     BLOOM_THREADS: '2',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Tests poll and loop far beyond a client's budget; the rate-limit test sets its own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     ...options.env,
   });
   const roles: SystemRoles = { ingress: true, workers: queueNames, schedulers: false, ...options.roles };

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
 import { DecisionInsightCache } from '../../../db/cache/decision-insight-cache.js';
-import { ensureDecisionInsightPartitions, monthKey, monthsFrom } from '../../../db/queries/decision-insight-partitions.js';
+import { ensureDecisionInsightPartitions, monthsFrom } from '../../../db/queries/decision-insight-partitions.js';
 import { insertDecisionInsights } from '../../../db/queries/decision-insights.js';
 import { recordDecisionWriteLatency } from '../../../observability/decision-write-latency.js';
 import type { Logger } from '../../../observability/logger.js';
@@ -23,6 +23,11 @@ const MONTHS_AHEAD = 2;
  * creating a partition for it, and retention deletes it from there.
  */
 const ON_DEMAND_WINDOW_MONTHS = 3;
+
+/** createdAt exactly as Date.prototype.toISOString() prints it (UTC, milliseconds). */
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A fraction of a second finer than milliseconds, which a JS Date would lose. */
+const SUB_MILLISECOND = /\.\d{4,}/;
 
 /** Stored now (true), stored before (false), or refused by Postgres for good (the error). */
 type Outcome = boolean | UnrecoverableError;
@@ -118,14 +123,24 @@ export class TraceWriter {
   private async writeBatch(batch: Pending[]): Promise<boolean[]> {
     const started = performance.now();
     const traces = batch.map((p) => p.trace);
-    // Serialised once, for both Postgres and the cache. The cache holds what a read from Postgres
-    // returns, createdAt as toISOString(); Postgres gets the producer's exact createdAt, which
-    // only differs when it carries more than millisecond precision.
-    const cached = traces.map((t) => ({ decisionId: t.decisionId, json: JSON.stringify({ ...t, createdAt: new Date(t.createdAt).toISOString() }) }));
-    const stored = traces.map((t, i) => (/\.\d{4,}/.test(t.createdAt) ? JSON.stringify(t) : cached[i]!.json));
+    // Serialised once, for both Postgres and the cache (this loop is the writer's hot path: no
+    // Date or object copies for the usual, canonical createdAt). The cache holds what a read from
+    // Postgres returns, createdAt as toISOString(); Postgres gets the producer's exact createdAt,
+    // which only differs when it carries more than millisecond precision.
+    const cached = new Array<{ decisionId: string; json: string }>(traces.length);
+    const stored = new Array<string>(traces.length);
+    const months = new Set<string>();
+    traces.forEach((t, i) => {
+      const canonical = CANONICAL_INSTANT.test(t.createdAt);
+      const iso = canonical ? t.createdAt : new Date(t.createdAt).toISOString();
+      const json = JSON.stringify(canonical ? t : { ...t, createdAt: iso });
+      cached[i] = { decisionId: t.decisionId, json };
+      stored[i] = canonical || !SUB_MILLISECOND.test(t.createdAt) ? json : JSON.stringify(t);
+      months.add(`${iso.slice(0, 7)}-01`); // iso is UTC: its month is the partition's
+    });
     let inserted: Set<string>;
     try {
-      await this.preparePartitions(traces);
+      await this.preparePartitions(months);
       inserted = await insertDecisionInsights(this.services.db, traces, `[${stored.join(',')}]`);
     } catch (error) {
       const ended = performance.now();
@@ -158,14 +173,11 @@ export class TraceWriter {
   }
 
   /** Makes sure this month and the next are partitioned, and any month of the batch near now. */
-  private async preparePartitions(traces: DecisionTrace[]): Promise<void> {
+  private async preparePartitions(batchMonths: ReadonlySet<string>): Promise<void> {
     const now = this.services.now();
     const wanted = new Set(monthsFrom(now, MONTHS_AHEAD));
     const window = new Set(monthsFrom(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - ON_DEMAND_WINDOW_MONTHS, 1)), 2 * ON_DEMAND_WINDOW_MONTHS));
-    for (const t of traces) {
-      const month = monthKey(new Date(t.createdAt));
-      if (window.has(month)) wanted.add(month);
-    }
+    for (const month of batchMonths) if (window.has(month)) wanted.add(month);
     const missing = [...wanted].filter((m) => !this.months.has(m));
     if (missing.length > 0) {
       const making = ensureDecisionInsightPartitions(this.services.db, missing).then(() => undefined);
