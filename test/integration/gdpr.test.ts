@@ -18,8 +18,10 @@ beforeAll(async () => {
     env: { EXPORT_DIR: exportDir },
     now: () => now,
   });
-  await seedLearner(system.services.db, 'alice', { at: new Date(now.getTime() - DAY) });
-  await seedLearner(system.services.db, 'bob', { at: new Date(now.getTime() - DAY) });
+  // Seeded at `now`: their sessions and answers stay inside their own 30-day window until the
+  // erasure's grace period ends, so what the purge removes is told apart from ordinary retention.
+  await seedLearner(system.services.db, 'alice', { at: now });
+  await seedLearner(system.services.db, 'bob', { at: now });
 });
 afterAll(async () => {
   await system?.close();
@@ -128,9 +130,10 @@ describe('GDPR erasure', () => {
     const aliceAfter = await learnerRowCounts(system.services.db, 'alice');
     expect(Object.keys(aliceAfter).length).toBeGreaterThanOrEqual(8);
     expect(Object.entries(aliceAfter).filter(([, n]) => n > 0)).toEqual([]);
-    // (bob's one session is now past the 30-day session window: that row alone may go)
+    // (bob's session and its answers are now past their own 30-day window: those rows may go by
+    // ordinary retention; everything else of bob's stays)
     const bobAfter = await learnerRowCounts(system.services.db, 'bob');
-    expect({ ...bobAfter, sessions: bobBefore.sessions }).toEqual(bobBefore);
+    expect({ ...bobAfter, sessions: bobBefore.sessions, attempts: bobBefore.attempts }).toEqual(bobBefore);
 
     const audit = await listAudit(system.services.db, { target: 'alice' });
     expect(audit.map((a) => a.action)).toContain('gdpr.erase.completed');

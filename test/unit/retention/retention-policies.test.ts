@@ -5,7 +5,15 @@ import { firstKeptDay, purgeDueAt, retentionCutoff, retentionPolicies } from '..
 describe('retention policies', () => {
   it('carries the windows of DESIGN.md', () => {
     const days = Object.fromEntries(retentionPolicies.map((p) => [p.table, p.days]));
-    expect(days).toEqual({ sessions: 30, analytics_events: 90, analytics_daily: 730, decision_insights: 90, learners: 30 });
+    expect(days).toEqual({
+      sessions: 30,
+      attempts: 30,
+      feedback_applications: 30,
+      analytics_events: 90,
+      analytics_daily: 730,
+      decision_insights: 90,
+      learners: 30,
+    });
     expect(retentionPolicies.find((p) => p.table === 'analytics_events')).toMatchObject({ action: 'archive', archiveTable: 'analytics_events_archive' });
   });
 
