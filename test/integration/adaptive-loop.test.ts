@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefaultModel } from '../../core/bloom/model.js';
 import { scoreQuestion } from '../../core/bloom/score-question.js';
@@ -9,24 +8,7 @@ import { type TestSystem, startTestSystem } from '../support/test-system.js';
 let system: TestSystem;
 const userId = 'learner-1';
 
-async function sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: system.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
-async function waitForJob(statusUrl: string): Promise<any> {
-  for (let i = 0; i < 300; i++) {
-    const status = (await (await system.request(statusUrl)).json()) as any;
-    if (status.state === 'completed' || status.state === 'failed') return status;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`job ${statusUrl} did not finish`);
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -69,7 +51,7 @@ describe('generate → answer → generate again, over HTTP with real Redis and 
       expect(q.predictedSuccess).toBeLessThan(1);
       expect(q.reason).toEqual(expect.any(String));
     }
-    expect((await sql('SELECT user_id FROM sessions WHERE id = $1', [first.sessionId]))[0].user_id).toBe(userId);
+    expect((await system.query('SELECT user_id FROM sessions WHERE id = $1', [first.sessionId]))[0].user_id).toBe(userId);
   });
 
   it('applies the answers: the learner model moves', async () => {
@@ -78,7 +60,7 @@ describe('generate → answer → generate again, over HTTP with real Redis and 
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as any;
     resultsJobId = accepted.jobId;
-    const status = await waitForJob(accepted.statusUrl);
+    const status = await system.jobStatus(accepted.statusUrl);
     expect(status.state).toBe('completed');
     expect(status.result.applied).toBe(10);
     expect(status.result.firedRules).toContain('streak-up');
@@ -88,7 +70,7 @@ describe('generate → answer → generate again, over HTTP with real Redis and 
     expect(profile.skill).toBeGreaterThan(0);
     expect(profile.streaks.correct).toBe(10);
     expect(Object.keys(profile.mastery).length).toBeGreaterThan(0);
-    const session = (await sql('SELECT status, success_rate, flow_achieved FROM sessions WHERE id = $1', [first.sessionId]))[0];
+    const session = (await system.query('SELECT status, success_rate, flow_achieved FROM sessions WHERE id = $1', [first.sessionId]))[0];
     expect(session).toMatchObject({ status: 'completed', success_rate: 1, flow_achieved: false });
   });
 
@@ -102,8 +84,8 @@ describe('generate → answer → generate again, over HTTP with real Redis and 
   });
 
   it('handing in the same results twice changes nothing the second time', async () => {
-    const before = await sql('SELECT state, skill FROM learners WHERE user_id = $1', [userId]);
-    const ratingsBefore = await sql('SELECT id, rating, answer_count FROM questions ORDER BY id');
+    const before = await system.query('SELECT state, skill FROM learners WHERE user_id = $1', [userId]);
+    const ratingsBefore = await system.query('SELECT id, rating, answer_count FROM questions ORDER BY id');
     const answers = first.questions.map((q: any) => ({ questionId: q.questionId, correct: true, responseMs: 4000 }));
     // Identical body → the same job.
     const same = (await (await system.request(`/api/sessions/${first.sessionId}/results`, { method: 'POST', json: { userId, answers } })).json()) as any;
@@ -112,17 +94,17 @@ describe('generate → answer → generate again, over HTTP with real Redis and 
     const flipped = answers.map((a: any) => ({ ...a, correct: false })).reverse();
     const other = (await (await system.request(`/api/sessions/${first.sessionId}/results`, { method: 'POST', json: { userId, answers: flipped } })).json()) as any;
     expect(other.jobId).not.toBe(resultsJobId);
-    const status = await waitForJob(other.statusUrl);
+    const status = await system.jobStatus(other.statusUrl);
     expect(status.result.applied).toBe(0);
-    expect(await sql('SELECT state, skill FROM learners WHERE user_id = $1', [userId])).toEqual(before);
-    expect(await sql('SELECT id, rating, answer_count FROM questions ORDER BY id')).toEqual(ratingsBefore);
-    expect((await sql('SELECT count(*)::int AS n FROM attempts WHERE session_id = $1', [first.sessionId]))[0].n).toBe(10);
+    expect(await system.query('SELECT state, skill FROM learners WHERE user_id = $1', [userId])).toEqual(before);
+    expect(await system.query('SELECT id, rating, answer_count FROM questions ORDER BY id')).toEqual(ratingsBefore);
+    expect((await system.query('SELECT count(*)::int AS n FROM attempts WHERE session_id = $1', [first.sessionId]))[0].n).toBe(10);
   });
 
   it('records a decision trace for the session and for the rules that fired', async () => {
     let rows: any[] = [];
     for (let i = 0; i < 100 && rows.length < 2; i++) {
-      rows = await sql('SELECT kind FROM decision_insights WHERE user_id = $1', [userId]);
+      rows = await system.query('SELECT kind FROM decision_insights WHERE user_id = $1', [userId]);
       await new Promise((r) => setTimeout(r, 100));
     }
     const kinds = rows.map((r) => r.kind);

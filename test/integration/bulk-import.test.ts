@@ -1,29 +1,10 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOOM_LEVELS } from '../../core/bloom/levels.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 
 let system: TestSystem;
 
-async function sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: system.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
-async function waitForJob(statusUrl: string, timeoutMs = 240_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const status = (await (await system.request(statusUrl)).json()) as any;
-    if (status.state === 'completed' || status.state === 'failed') return status;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`job ${statusUrl} did not finish`);
-}
 
 const verbs = ['Define', 'Explain', 'Apply', 'Compare', 'Evaluate', 'Design', 'List', 'Summarise', 'Calculate', 'Critique'];
 const topics = ['paging', 'deadlock', 'binary search', 'photosynthesis', 'supply and demand', 'recursion', 'the French revolution', 'entropy', 'plate tectonics', 'hash tables'];
@@ -54,7 +35,7 @@ describe('bulk import as a flow: one parent job, chunked children', () => {
     expect(accepted).toMatchObject({ queue: 'question-validation', accepted: 9_998, rejected: 2 });
     expect(accepted.rejectedRows.map((r: any) => r.index)).toEqual([17, 9_999]);
 
-    const status = await waitForJob(accepted.statusUrl);
+    const status = await system.jobStatus(accepted.statusUrl, 240_000);
     expect(status.state).toBe('completed');
     expect(status.progress).toMatchObject({ percent: 100 });
     const summary = status.result;
@@ -67,13 +48,13 @@ describe('bulk import as a flow: one parent job, chunked children', () => {
     expect(byLevel).toBe(summary.stored);
     for (const level of Object.keys(summary.byLevel)) expect(BLOOM_LEVELS).toContain(level);
 
-    const [counts] = await sql(`
+    const [counts] = await system.query(`
       SELECT (SELECT count(*)::int FROM questions) AS questions,
              (SELECT count(DISTINCT text)::int FROM questions) AS distinct_texts,
              (SELECT count(*)::int FROM question_validations) AS validations,
              (SELECT count(*)::int FROM question_validations WHERE model_version IS NULL OR level IS NULL) AS incomplete`);
     expect(counts).toEqual({ questions: 9_998, distinct_texts: 9_998, validations: 9_998, incomplete: 0 });
-    const levels = await sql('SELECT level, count(*)::int AS n FROM question_validations GROUP BY level');
+    const levels = await system.query('SELECT level, count(*)::int AS n FROM question_validations GROUP BY level');
     expect(Object.fromEntries(levels.map((l) => [l.level, l.n]))).toEqual(summary.byLevel);
   });
 
@@ -84,7 +65,7 @@ describe('bulk import as a flow: one parent job, chunked children', () => {
     const { result } = (await res.json()) as any;
     expect(result).toMatchObject({ total: 100, stored: 100, alreadyStored: 49, scored: 51, errors: 0 });
     // Row 9 999 of the first import was refused, so it is new here: 49 known, 51 new.
-    expect((await sql('SELECT count(*)::int AS n FROM questions'))[0].n).toBe(9_998 + 51);
+    expect((await system.query('SELECT count(*)::int AS n FROM questions'))[0].n).toBe(9_998 + 51);
   });
 
   it('takes CSV with a header row', async () => {
@@ -98,7 +79,7 @@ describe('bulk import as a flow: one parent job, chunked children', () => {
     expect(res.status).toBe(200);
     const { result } = (await res.json()) as any;
     expect(result).toMatchObject({ total: 3, stored: 2, errors: 1 });
-    const [row] = await sql("SELECT options FROM questions WHERE text LIKE 'Which of these%'");
+    const [row] = await system.query("SELECT options FROM questions WHERE text LIKE 'Which of these%'");
     expect(row.options).toEqual(['2', '4', '6', '8']);
   });
 

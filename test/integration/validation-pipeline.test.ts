@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOOM_LEVELS } from '../../core/bloom/levels.js';
 import { queueNames } from '../../pipelines/registry.js';
@@ -14,14 +13,8 @@ afterAll(async () => {
 });
 
 async function countRows(table: string, where = 'true', params: unknown[] = []): Promise<number> {
-  const client = new pg.Client({ connectionString: system.databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
+  const [row] = await system.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params);
+  return row.n;
 }
 
 describe('question validation end to end: HTTP → queue → Piscina → Postgres → job result', () => {
@@ -67,12 +60,7 @@ describe('question validation end to end: HTTP → queue → Piscina → Postgre
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as any;
     expect(accepted).toMatchObject({ queue: 'question-validation', statusUrl: expect.stringContaining(accepted.jobId) });
-    let status: any;
-    for (let i = 0; i < 200; i++) {
-      status = await (await system.request(accepted.statusUrl)).json();
-      if (status.state === 'completed' || status.state === 'failed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const status = await system.jobStatus(accepted.statusUrl);
     expect(status.state).toBe('completed');
     expect(status.result.questionId).toMatch(/^q_[0-9a-f]{32}$/);
     expect(status.timestamps.finished).toEqual(expect.any(String));

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { type System, type SystemRoles, startSystem } from '../../app/system.js';
 import { type Config, parseConfig } from '../../core/config/config-schema.js';
+import { poolOf } from '../../db/database.js';
 import { type Logger, createLogger } from '../../observability/logger.js';
 import { queueNames } from '../../pipelines/registry.js';
 
@@ -30,6 +31,10 @@ export interface TestSystem extends System {
   redisUrl: string;
   /** fetch against the ingress with a key (default: producer). */
   request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  /** Raw SQL against the system's database, for assertions on what was stored. */
+  query<T = any>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Polls a job's statusUrl (GET /api/jobs/…) until it is completed or failed; the status body. */
+  jobStatus(statusUrl: string, timeoutMs?: number): Promise<any>;
 }
 
 /**
@@ -74,7 +79,7 @@ export async function startTestSystem(
     metricsPort: options.metricsPort,
   });
   const url = system.url!;
-  return {
+  const testSystem: TestSystem = {
     ...system,
     url,
     config,
@@ -87,5 +92,18 @@ export async function startTestSystem(
       if (json !== undefined) h.set('content-type', 'application/json');
       return fetch(`${url}${path}`, { ...rest, headers: h, body: json !== undefined ? JSON.stringify(json) : rest.body });
     },
+    async query(text, params = []) {
+      return (await poolOf(system.services.db).query(text, params)).rows;
+    },
+    async jobStatus(statusUrl, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const status = (await (await testSystem.request(statusUrl)).json()) as { state?: string };
+        if (status.state === 'completed' || status.state === 'failed') return status;
+        if (Date.now() > deadline) throw new Error(`job ${statusUrl} did not finish in ${timeoutMs} ms (state ${status.state})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
   };
+  return testSystem;
 }
