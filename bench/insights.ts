@@ -2,19 +2,19 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { Job } from 'bullmq';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { type Config, parseConfig } from '../core/config/config-schema.js';
-import type { DecisionTrace } from '../core/contracts/decision-trace.js';
+import { type DecisionTrace, MAX_TRACES_PER_JOB } from '../core/contracts/decision-trace.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { ensureDecisionInsightPartitions, monthKey } from '../db/queries/decision-insight-partitions.js';
-import { decisionWriteBatchRows } from '../observability/insight-metrics.js';
+import { decisionWriteBatchRows, decisionWriteSeconds } from '../observability/insight-metrics.js';
 import { createLogger } from '../observability/logger.js';
 import { Producer } from '../pipelines/producer.js';
 import { createRedisConnection, waitForRedis } from '../pipelines/redis-connection.js';
@@ -26,30 +26,35 @@ import { traceBatchJobId } from '../workers/runtime/send-trace.js';
 
 /**
  * Decision-insight write throughput: traces persisted per second through the queue (producer
- * addBulk → BullMQ → the processors' micro-batched INSERT … ON CONFLICT DO NOTHING → cache warm)
- * next to a raw COPY (pg-copy-streams) of the same rows into the same table, in the same run. All
- * paths write into the same partitioned table (partitions prepared beforehand), emptied first.
+ * addBulk → BullMQ → the `record`/`record-batch` processors' micro-batched INSERT … ON CONFLICT DO
+ * NOTHING → cache warm) next to a raw COPY (pg-copy-streams) of the same rows into the same
+ * table, in the same run. Every path writes into the same partitioned table (its partitions made
+ * beforehand), emptied before each measurement, and the paths take turns within each run, so load
+ * from elsewhere on the machine hits them alike.
  *
- * Two queue figures: `record-batch` jobs of `tracesPerJob` traces (how workers/runtime/send-trace.ts
- * sends a producing job's traces; target ≥ 0.5 × COPY), and one `record` job per trace (BullMQ's
- * fixed cost per job bounds that one, micro-batching or not; reported for comparison).
+ * Queue paths (`queueModes`), by traces per queue job:
+ * - MAX_TRACES_PER_JOB (500): a bulk of traces sent with sendTraces (workers/runtime/send-trace.ts
+ *   chunks them so) — the figure held against the target, ≥ 0.5 × COPY;
+ * - 20: one producing job's decisions (a session's items) sent together;
+ * - 1: a `record` job per trace, micro-batched in the worker only.
  *
- * The queue paths run the real worker runtime (workers/runtime/run-workers.ts) with the real
- * processors and configuration defaults, but only the decision-insights queue (not app/system.ts),
- * so the figures do not depend on the other actors. Jobs are added with the queue paused, so the
- * timing is the workers draining a backlog (the enqueue rate is reported on its own).
+ * The workers are the real runtime (workers/runtime/run-workers.ts) with the real processors and
+ * configuration defaults, but only the decision-insights queue (not app/system.ts), so the figures
+ * do not depend on the other actors. Jobs are added with the queue paused: the timing is the
+ * workers draining the backlog (resume → last job completed = last trace committed), and the
+ * enqueue rate is reported on its own.
  */
 export interface InsightsBenchEnv {
   redisUrl: string;
   /** A database this bench may migrate and empty (give it a fresh one). */
   databaseUrl: string;
-  /** Traces per measured run (default 50 000). */
+  /** Traces per measured run of COPY and of each queue mode (default 30 000). */
   traces?: number;
-  /** Traces per queue job on the batched path, as sendTraces sends one producing job's traces (default 20). */
-  tracesPerJob?: number;
-  /** Traces per run on the one-job-per-trace path (default: min(traces, 20 000); it is the slow one). */
+  /** Traces per run for the one-job-per-trace mode, the slow one (default min(traces, 5 000)). */
   singleTraces?: number;
-  /** Measured runs of each path (default 3); figures are per run. */
+  /** Traces per queue job, one mode each; the first is the headline (default [500, 20, 1]). */
+  queueModes?: number[];
+  /** Measured runs (default 3); every figure is given per run. */
   runs?: number;
   /** Queue prefix (default: a fresh one). */
   prefix?: string;
@@ -58,42 +63,47 @@ export interface InsightsBenchEnv {
   log?: (message: string) => void;
 }
 
+export interface QueueModeResult {
+  tracesPerJob: number;
+  /** Traces per run in this mode. */
+  traces: number;
+  /** Per run: traces persisted per second through the queue. */
+  tracesPerSecond: number[];
+  /** median(tracesPerSecond) / median(COPY). */
+  ratio: number;
+  /** Per run: p99 / p50 of a job's processing time (its traces' batch wait + INSERT + cache warm), ms. */
+  jobP99Ms: number[];
+  jobP50Ms: number[];
+  /**
+   * Per run: p99 of one trace's write (entering the write batch → commit), ms, read from the
+   * learnloop_decision_write_seconds histogram: the upper bound of the bucket holding the p99.
+   */
+  traceWriteP99Ms: number[];
+  /** Per run: producer addBulk rate (queue paused), traces/s. */
+  enqueueTracesPerSecond: number[];
+  /** Mean traces per INSERT over this mode's measured runs. */
+  meanBatchRows: number;
+}
+
 export interface InsightsBenchResult {
   traces: number;
   runs: number;
   concurrency: number;
   batchMaxRows: number;
   batchMaxWaitMs: number;
-  tracesPerJob: number;
-  singleTraces: number;
-  /** Per run: traces persisted per second through the queue, `record-batch` jobs of tracesPerJob (resume → last job completed). */
-  queueTracesPerSecond: number[];
-  /** Per run: the same with one `record` job per trace (micro-batched in the worker). */
-  queueSingleTracesPerSecond: number[];
-  /** Per run: traces per second by one raw COPY of the same rows. */
+  /** Per run: rows per second by one raw COPY of the same traces. */
   copyTracesPerSecond: number[];
-  /** median(queue) / median(copy). */
+  queue: QueueModeResult[];
+  /** The headline: queue[0].ratio. */
   ratio: number;
-  /** median(queue, one job per trace) / median(copy). */
-  singleRatio: number;
-  /** Per run: p99 of a `record-batch` job's processing time (batch wait + INSERT + cache warm), ms. */
-  writeP99Ms: number[];
-  /** Per run: p50 of the same, ms. */
-  writeP50Ms: number[];
-  /** Per run: p99 of a single-trace `record` job's processing time, ms. */
-  singleWriteP99Ms: number[];
-  /** Per run: producer addBulk rate (queue paused), traces/s. */
-  enqueueTracesPerSecond: number[];
-  /** Mean traces per INSERT batch over all queue runs. */
-  meanBatchRows: number;
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const percentile = (xs: number[], p: number) => {
+const percentile = (xs: readonly number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 };
@@ -135,10 +145,38 @@ function* copyLines(traces: DecisionTrace[], chunk = 1_000): Generator<string> {
   }
 }
 
+/** Cumulative bucket counts (by upper bound, seconds) of a prom-client histogram. */
+async function histogramBuckets(h: { get(): Promise<{ values: { metricName?: string; labels: Record<string, unknown>; value: number }[] }> }) {
+  const { values } = await h.get();
+  const buckets = new Map<number, number>();
+  for (const v of values) {
+    if (!v.metricName?.endsWith('_bucket') || v.labels.outcome !== 'stored') continue;
+    const le = v.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels.le);
+    buckets.set(le, (buckets.get(le) ?? 0) + v.value);
+  }
+  return buckets;
+}
+
+/** The bucket bound (ms) under which 99% of the observations between two snapshots fall. */
+function p99FromBuckets(before: Map<number, number>, after: Map<number, number>): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return Number.NaN;
+  const bound = bounds.find((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total);
+  return bound === undefined ? Number.NaN : bound * 1000;
+}
+
+/** sum and count of a prom-client histogram, for differences before/after a measurement. */
+async function histogramTotals(h: { get(): Promise<{ values: { metricName?: string; value: number }[] }> }) {
+  const { values } = await h.get();
+  const pick = (suffix: string) => values.filter((v) => v.metricName?.endsWith(suffix)).reduce((a, v) => a + v.value, 0);
+  return { sum: pick('_sum'), count: pick('_count') };
+}
+
 export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenchResult> {
-  const count = env.traces ?? 50_000;
-  const perJob = env.tracesPerJob ?? 20;
-  const singleCount = env.singleTraces ?? Math.min(count, 20_000);
+  const count = env.traces ?? 30_000;
+  const singleCount = env.singleTraces ?? Math.min(count, 5_000);
+  const modes = env.queueModes ?? [MAX_TRACES_PER_JOB, 20, 1];
   const runs = env.runs ?? 3;
   const log = env.log ?? (() => {});
   const config: Config = parseConfig({
@@ -179,7 +217,7 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
       logger,
     });
     const queue = producer.queue('decision-insights');
-    // Both paths find the same partitions in place.
+    // Every path finds the same partitions in place.
     await ensureDecisionInsightPartitions(db, [monthKey(new Date(now.getTime() - 20 * 86_400_000)), monthKey(now)]);
 
     let processingMs: number[] = [];
@@ -199,9 +237,9 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
     }
     const waitForCompleted = (n: number) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`only ${completed} of ${n} traces stored within 240 s`)), 240_000);
+        const timer = setTimeout(() => reject(new Error(`only ${completed} of ${n} jobs completed within 240 s`)), 240_000);
         wake = () => {
-          if (failure) reject(new Error(`a record job failed: ${failure}`));
+          if (failure) reject(new Error(`a decision-insights job failed: ${failure}`));
           else if (completed >= n) resolve();
           else return;
           clearTimeout(timer);
@@ -214,96 +252,111 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
     };
     const storedRows = async () => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM decision_insights`.execute(db)).rows[0]!.n);
 
-    const result: InsightsBenchResult = {
-      traces: count,
-      runs,
-      concurrency: config.CONCURRENCY_DECISION_INSIGHTS,
-      batchMaxRows: config.INSIGHT_BATCH_MAX_ROWS,
-      batchMaxWaitMs: config.INSIGHT_BATCH_MAX_WAIT_MS,
-      tracesPerJob: perJob,
-      singleTraces: singleCount,
-      queueTracesPerSecond: [],
-      queueSingleTracesPerSecond: [],
-      copyTracesPerSecond: [],
-      ratio: Number.NaN,
-      singleRatio: Number.NaN,
-      writeP99Ms: [],
-      writeP50Ms: [],
-      singleWriteP99Ms: [],
-      enqueueTracesPerSecond: [],
-      meanBatchRows: Number.NaN,
-    };
-    const batchesBefore = (await decisionWriteBatchRows.get()).values;
-    const sumOf = (values: typeof batchesBefore, name: string) => values.find((v) => v.metricName === name)?.value ?? 0;
-
-    /** Empties the table, enqueues `traces` (queue paused), then times the workers storing them all. */
-    const throughQueue = async (traces: DecisionTrace[], tracesPerJob: number) => {
+    /** Empties the table, enqueues `traces` in jobs of `perJob` (queue paused), then times the drain. */
+    const throughQueue = async (traces: DecisionTrace[], perJob: number) => {
       await emptyTable();
       await queue.pause();
       const addStart = performance.now();
       let jobs = 0;
       for (let from = 0; from < traces.length; from += 1_000) {
         const chunk = traces.slice(from, from + 1_000);
-        if (tracesPerJob === 1) {
+        if (perJob === 1) {
           jobs += (await producer.sendMany('decision-insights', 'record', chunk.map((t) => ({ payload: t, options: { jobId: `trace-${t.decisionId}` } })))).length;
         } else {
           const groups: DecisionTrace[][] = [];
-          for (let i = 0; i < chunk.length; i += tracesPerJob) groups.push(chunk.slice(i, i + tracesPerJob));
+          for (let i = 0; i < chunk.length; i += perJob) groups.push(chunk.slice(i, i + perJob));
           jobs += (await producer.sendMany('decision-insights', 'record-batch', groups.map((g) => ({ payload: { traces: g }, options: { jobId: traceBatchJobId(g) } })))).length;
         }
       }
       const addSeconds = (performance.now() - addStart) / 1000;
       completed = 0;
       processingMs = [];
+      const writesBefore = await histogramTotals(decisionWriteBatchRows);
+      const latencyBefore = await histogramBuckets(decisionWriteSeconds);
       const start = performance.now();
       await queue.resume();
       await waitForCompleted(jobs);
       const seconds = (performance.now() - start) / 1000;
+      const writesAfter = await histogramTotals(decisionWriteBatchRows);
+      const traceP99 = p99FromBuckets(latencyBefore, await histogramBuckets(decisionWriteSeconds));
       const stored = await storedRows();
       if (stored !== traces.length) throw new Error(`queue path stored ${stored} rows, expected ${traces.length}`);
-      return { perSecond: traces.length / seconds, addPerSecond: traces.length / addSeconds, p99: percentile(processingMs, 99), p50: percentile(processingMs, 50) };
+      return {
+        perSecond: traces.length / seconds,
+        addPerSecond: traces.length / addSeconds,
+        jobP99: percentile(processingMs, 99),
+        jobP50: percentile(processingMs, 50),
+        traceP99,
+        batches: writesAfter.count - writesBefore.count,
+        rows: writesAfter.sum - writesBefore.sum,
+      };
     };
     /** Empties the table and times one COPY of `traces` into it. */
     const throughCopy = async (traces: DecisionTrace[]) => {
       await emptyTable();
-      const copyStart = performance.now();
+      const start = performance.now();
       await pipeline(
         Readable.from(copyLines(traces)),
         copyClient.query(copyFrom('COPY decision_insights (decision_id, kind, user_id, session_id, created_at, inputs, outputs, model_version) FROM STDIN')),
       );
-      const seconds = (performance.now() - copyStart) / 1000;
+      const seconds = (performance.now() - start) / 1000;
       const stored = await storedRows();
       if (stored !== traces.length) throw new Error(`COPY stored ${stored} rows, expected ${traces.length}`);
       return traces.length / seconds;
     };
 
-    // A warm-up round (JIT, connections, plan caches), then the measured runs; the three paths
-    // take turns within each run, so load from elsewhere on the machine hits them alike.
+    const result: InsightsBenchResult = {
+      traces: count,
+      runs,
+      concurrency: config.CONCURRENCY_DECISION_INSIGHTS,
+      batchMaxRows: config.INSIGHT_BATCH_MAX_ROWS,
+      batchMaxWaitMs: config.INSIGHT_BATCH_MAX_WAIT_MS,
+      copyTracesPerSecond: [],
+      queue: modes.map((perJob) => ({
+        tracesPerJob: perJob,
+        traces: perJob === 1 ? singleCount : count,
+        tracesPerSecond: [],
+        ratio: Number.NaN,
+        jobP99Ms: [],
+        jobP50Ms: [],
+        traceWriteP99Ms: [],
+        enqueueTracesPerSecond: [],
+        meanBatchRows: Number.NaN,
+      })),
+      ratio: Number.NaN,
+    };
+    const batchTotals = modes.map(() => ({ batches: 0, rows: 0 }));
+
+    // A warm-up round (JIT, connections, plan caches), then the measured runs.
     for (let run = -1; run < runs; run++) {
       const warm = run < 0;
-      const traces = makeTraces(warm ? Math.min(5_000, count) : count, `r${run + 1}`, now);
-      const batched = await throughQueue(traces, perJob);
+      const size = (n: number) => (warm ? Math.min(n, 2_000) : n);
+      const traces = makeTraces(size(count), `r${run + 1}`, now);
       const copy = await throughCopy(traces);
-      const single = await throughQueue(makeTraces(warm ? Math.min(2_000, singleCount) : singleCount, `s${run + 1}`, now), 1);
+      const line: string[] = [];
+      for (const [i, mode] of result.queue.entries()) {
+        const own = mode.tracesPerJob === 1 ? makeTraces(size(singleCount), `r${run + 1}-single`, now) : traces;
+        const t = await throughQueue(own, mode.tracesPerJob);
+        if (warm) continue;
+        mode.tracesPerSecond.push(t.perSecond);
+        mode.jobP99Ms.push(t.jobP99);
+        mode.jobP50Ms.push(t.jobP50);
+        mode.traceWriteP99Ms.push(t.traceP99);
+        mode.enqueueTracesPerSecond.push(t.addPerSecond);
+        batchTotals[i]!.batches += t.batches;
+        batchTotals[i]!.rows += t.rows;
+        line.push(`${Math.round(t.perSecond)} traces/s at ${mode.tracesPerJob}/job (job p99 ${t.jobP99} ms)`);
+      }
       if (warm) continue;
-      result.queueTracesPerSecond.push(batched.perSecond);
       result.copyTracesPerSecond.push(copy);
-      result.queueSingleTracesPerSecond.push(single.perSecond);
-      result.enqueueTracesPerSecond.push(batched.addPerSecond);
-      result.writeP99Ms.push(batched.p99);
-      result.writeP50Ms.push(batched.p50);
-      result.singleWriteP99Ms.push(single.p99);
-      log(
-        `insights run ${run + 1}/${runs}: queue ${Math.round(batched.perSecond)} traces/s (${perJob}/job), ` +
-          `${Math.round(single.perSecond)} traces/s (1/job), COPY ${Math.round(copy)} rows/s; job p99 ${batched.p99} ms / ${single.p99} ms`,
-      );
+      log(`insights run ${run + 1}/${runs}: COPY ${Math.round(copy)} rows/s; queue ${line.join(', ')}`);
     }
-    const batchesAfter = (await decisionWriteBatchRows.get()).values;
-    const rows = sumOf(batchesAfter, 'learnloop_decision_write_batch_rows_sum') - sumOf(batchesBefore, 'learnloop_decision_write_batch_rows_sum');
-    const batches = sumOf(batchesAfter, 'learnloop_decision_write_batch_rows_count') - sumOf(batchesBefore, 'learnloop_decision_write_batch_rows_count');
-    result.meanBatchRows = batches > 0 ? rows / batches : Number.NaN;
-    result.ratio = median(result.queueTracesPerSecond) / median(result.copyTracesPerSecond);
-    result.singleRatio = median(result.queueSingleTracesPerSecond) / median(result.copyTracesPerSecond);
+    const copyMedian = median(result.copyTracesPerSecond);
+    result.queue.forEach((mode, i) => {
+      mode.ratio = median(mode.tracesPerSecond) / copyMedian;
+      mode.meanBatchRows = batchTotals[i]!.batches > 0 ? batchTotals[i]!.rows / batchTotals[i]!.batches : Number.NaN;
+    });
+    result.ratio = result.queue[0]?.ratio ?? Number.NaN;
     await queue.obliterate({ force: true }).catch(() => {});
     return result;
   } finally {
@@ -315,6 +368,21 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
   }
 }
 
+/** One line per figure, for people. */
+export function describeInsightsResult(r: InsightsBenchResult): string[] {
+  const copy = median(r.copyTracesPerSecond);
+  return [
+    `COPY ${Math.round(copy)} rows/s (median of ${r.runs}, ${r.traces} rows each)`,
+    ...r.queue.map(
+      (m) =>
+        `queue, ${m.tracesPerJob} trace(s)/job: ${Math.round(median(m.tracesPerSecond))} traces/s = ${m.ratio.toFixed(2)} × COPY; ` +
+        `job p99 ${median(m.jobP99Ms)} ms, p50 ${median(m.jobP50Ms)} ms; trace write p99 ≤ ${median(m.traceWriteP99Ms)} ms; ` +
+        `mean INSERT batch ${Math.round(m.meanBatchRows)} rows`,
+    ),
+    `workers: concurrency ${r.concurrency}, batches ≤ ${r.batchMaxRows} rows / ${r.batchMaxWaitMs} ms`,
+  ];
+}
+
 /** `npx tsx bench/insights.ts [traces] [runs]`: starts its own Redis and PostgreSQL, prints the figures. */
 async function standalone(): Promise<void> {
   const { startBenchInfrastructure } = await import('./bench-infrastructure.js');
@@ -322,35 +390,16 @@ async function standalone(): Promise<void> {
   chmodSync(scratch, 0o711); // PostgreSQL runs as `postgres` when we are root
   const infra = await startBenchInfrastructure(scratch);
   try {
-    const traces = Number(process.argv[2] ?? 50_000);
-    const runs = Number(process.argv[3] ?? 3);
     const result = await benchInsights({
       redisUrl: infra.redisUrl,
       databaseUrl: await infra.createDatabase('bench_insights'),
-      traces,
-      runs,
+      traces: process.argv[2] ? Number(process.argv[2]) : undefined,
+      runs: process.argv[3] ? Number(process.argv[3]) : undefined,
       log: (m) => process.stderr.write(`[bench] ${m}\n`),
     });
-    const round = (xs: number[]) => xs.map((x) => Math.round(x));
-    console.log(
-      JSON.stringify(
-        {
-          ...result,
-          queueTracesPerSecond: round(result.queueTracesPerSecond),
-          queueSingleTracesPerSecond: round(result.queueSingleTracesPerSecond),
-          copyTracesPerSecond: round(result.copyTracesPerSecond),
-          enqueueTracesPerSecond: round(result.enqueueTracesPerSecond),
-        },
-        null,
-        2,
-      ),
-    );
-    console.log(
-      `queue ${Math.round(median(result.queueTracesPerSecond))} traces/s (${result.tracesPerJob} per job) vs COPY ` +
-        `${Math.round(median(result.copyTracesPerSecond))} rows/s: ratio ${result.ratio.toFixed(2)} (target ≥ 0.5); ` +
-        `one job per trace ${Math.round(median(result.queueSingleTracesPerSecond))} traces/s, ratio ${result.singleRatio.toFixed(2)}; ` +
-        `job p99 ${median(result.writeP99Ms)} ms (batched), ${median(result.singleWriteP99Ms)} ms (single)`,
-    );
+    console.log(JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 100) / 100 : v), 2));
+    for (const line of describeInsightsResult(result)) console.log(line);
+    console.log(`target: queue (${result.queue[0]?.tracesPerJob}/job) ≥ 0.5 × COPY → ${result.ratio >= 0.5 ? 'met' : 'NOT met'} (${result.ratio.toFixed(2)})`);
   } finally {
     await infra.stop();
     rmSync(scratch, { recursive: true, force: true });

@@ -62,6 +62,13 @@ export function renderMarkdown(report: BenchReport): string {
     `Each figure is the median of ${report.runsPerFigure} runs (~${report.runSeconds} s each) with min–max; ` +
       `every baseline was measured in the same run. Whole run: ${Math.round(report.durationSeconds)} s.`,
   );
+  const peakLoad = Math.max(m.loadAverageAtStart, ...report.benchmarks.flatMap((b) => [b.load.before, b.load.after]));
+  if (peakLoad > m.availableParallelism) {
+    lines.push(
+      `**The machine was busy** (1-min load average up to ${peakLoad} on ${m.availableParallelism} cores): other programs competed ` +
+        `for the CPU, so rates, and above all parallel speed-ups, understate an idle machine. The CPU-per-job notes hold regardless.`,
+    );
+  }
   const settings = Object.entries(report.settings);
   if (settings.length > 0) lines.push(`Configuration overrides: ${settings.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
   lines.push('');
@@ -96,10 +103,11 @@ export function renderMarkdown(report: BenchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function writeReport(dir: string, report: BenchReport): { json: string; markdown: string } {
+/** Writes `<name>.json` and `<name>.md` under `dir`. */
+export function writeReport(dir: string, name: string, report: BenchReport): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
-  const json = join(dir, 'latest.json');
-  const markdown = join(dir, 'latest.md');
+  const json = join(dir, `${name}.json`);
+  const markdown = join(dir, `${name}.md`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(markdown, renderMarkdown(report));
   return { json, markdown };

@@ -36,7 +36,7 @@ export const decisionWriteBatchRows = new Histogram({
 
 export const decisionTracesDuplicate = new Counter({
   name: 'learnloop_decision_traces_duplicate_total',
-  help: 'Traces written that were already stored (a retried or re-sent job): kept once, not twice.',
+  help: 'Traces not stored by their write: already stored (a retried or re-sent job; kept once, not twice) or about an erased learner.',
   registers: [metricsRegistry],
 });
 

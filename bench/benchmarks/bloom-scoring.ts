@@ -14,7 +14,7 @@ const BATCH = 16;
  * isolate scores its first few hundred questions many times slower (compromise and the classifier
  * are still being compiled), so a time-based warm-up of a second or two leaves the pool cold.
  */
-const WARM_PER_THREAD = 1_500;
+const WARM_PER_THREAD = 1_000;
 const WARM_CAP_MS = 60_000;
 
 type Shape = 'single' | 'batched' | 'per-question';

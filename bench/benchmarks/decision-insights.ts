@@ -12,7 +12,7 @@ import { figure } from '../stats.js';
 const benchmark: Benchmark = {
   name: 'decision-insights',
   async run(env) {
-    const traces = env.quick ? 4_000 : 10_000;
+    const traces = env.quick ? 3_000 : 6_000;
     const r = await benchInsights({
       redisUrl: env.redisUrl,
       databaseUrl: await env.freshDatabase('insights'),
@@ -23,19 +23,21 @@ const benchmark: Benchmark = {
       log: (m) => env.log(`  ${m}`),
     });
     const copy = { name: 'raw COPY of the same rows', runs: r.copyTracesPerSecond, unit: 'rows/s' };
+    // One figure per way of sending traces (bench/insights.ts decides which); the first is the
+    // headline the ≥ 0.5 × COPY target applies to.
+    const figures = r.queue.flatMap((mode, i) => [
+      figure(`via queue, ${mode.tracesPerJob} trace${mode.tracesPerJob === 1 ? '' : 's'} per job`, mode.tracesPerSecond, 'traces/s', {
+        baseline: copy,
+        ...(i === 0 ? { target: { atLeast: 0.5 } } : {}),
+      }),
+      figure(`  job p99 (batch wait + INSERT + cache), ${mode.tracesPerJob} per job`, mode.jobP99Ms, 'ms'),
+    ]);
     return {
-      figures: [
-        figure(`via queue, record-batch jobs of ${r.tracesPerJob} traces`, r.queueTracesPerSecond, 'traces/s', { baseline: copy, target: { atLeast: 0.5 } }),
-        figure('via queue, one record job per trace', r.queueSingleTracesPerSecond, 'traces/s', { baseline: copy }),
-        figure('record-batch job p50 (batch wait + INSERT + cache)', r.writeP50Ms, 'ms'),
-        figure('record-batch job p99', r.writeP99Ms, 'ms'),
-        figure('record job p99 (one trace per job)', r.singleWriteP99Ms, 'ms'),
-        figure('enqueue, addBulk (queue paused)', r.enqueueTracesPerSecond, 'traces/s'),
-      ],
+      figures: [...figures, figure('enqueue, addBulk (queue paused)', r.queue[0]!.enqueueTracesPerSecond, 'traces/s')],
       notes: [
-        `${r.traces} traces per batched run, ${r.singleTraces} per one-per-job run, concurrency ${r.concurrency}, ` +
-          `INSERT batches of ≤ ${r.batchMaxRows} rows or ${r.batchMaxWaitMs} ms (mean ${r.meanBatchRows.toFixed(1)} rows); ` +
-          `the table is emptied before each measurement (bench/insights.ts)`,
+        `${r.traces} traces per run, concurrency ${r.concurrency}, INSERT batches of ≤ ${r.batchMaxRows} rows or ${r.batchMaxWaitMs} ms ` +
+          `(mean rows per INSERT: ${r.queue.map((m) => `${m.meanBatchRows.toFixed(0)} at ${m.tracesPerJob}/job`).join(', ')}); ` +
+          `the table is emptied before each measurement (measured by bench/insights.ts)`,
       ],
     };
   },

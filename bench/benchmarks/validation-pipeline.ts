@@ -1,13 +1,15 @@
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { concurrencyFor } from '../../app/system.js';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
+import { enqueueImport } from '../../pipelines/flows/import-flow.js';
 import type { QueueName } from '../../pipelines/registry.js';
 import type { Benchmark } from '../benchmark.js';
 import { figure, sizeFor } from '../stats.js';
 import { loadBenchQuestions, uniqueQuestion } from '../support/bench-questions.js';
 import { CompletionCounter } from '../support/completion-counter.js';
-import { type CpuSnapshot, addCpu, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
+import { type CpuSnapshot, addCpu, cpuDelta, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
 import { NoopQueue } from '../support/noop-queue.js';
 import { jobsWithoutProcessor, startBenchSystem, waitUntilIdle, workersOf } from '../support/system-under-test.js';
 import { addInChunks, timedDrain } from '../support/timed-drain.js';
@@ -29,7 +31,8 @@ const benchmark: Benchmark = {
     const bloomThreads = system.services.bloom.threads;
     const concurrency = concurrencyFor(config, bloomThreads)('question-validation');
     const noop = new NoopQueue(env.redisUrl, env.freshPrefix('validation-noop'), 'question-validation', concurrency);
-    const counter = new CompletionCounter(workersOf(system, 'question-validation'));
+    const counter = new CompletionCounter(workersOf(system, 'question-validation'), { counts: (job) => job.name === 'validate' });
+    const imports = new CompletionCounter(workersOf(system, 'question-validation'), { counts: (job) => job.name === 'import-batch' });
     const producer = system.services.producer;
     const queue = producer.queue('question-validation');
     const traces = producer.queue('decision-insights');
@@ -60,35 +63,66 @@ const benchmark: Benchmark = {
           settle: insightsReady ? () => waitUntilIdle(traces) : undefined,
         });
 
+      // The batched path: one import-batch flow, validate-chunk children of importChunkSize questions
+      // each (scored in one pool task, stored in one transaction). Timed from enqueue to the parent's
+      // completion, so the flow's own bookkeeping is in.
+      const bulkImport = async (tag: string, size: number) => {
+        imports.reset();
+        const request = {
+          questions: Array.from({ length: size }, (_, i) => ({ index: i, question: questionInputSchema.parse(uniqueQuestion(questions, `imp-${tag}`, i)) })),
+          rejected: [],
+        };
+        const cpuBefore = env.cpu.snapshot();
+        const start = performance.now();
+        await enqueueImport(producer, request);
+        await imports.waitFor(1, 180_000);
+        const perSecond = size / ((performance.now() - start) / 1000);
+        if (insightsReady) await waitUntilIdle(traces);
+        return { perSecond, cpu: cpuDelta(cpuBefore, env.cpu.snapshot()) };
+      };
+
       env.log('  warming up (Piscina threads, JIT, connection pools)');
-      await warmBloomPool(system.services.bloom, questions.map((q) => questionInputSchema.parse(q)));
+      await warmBloomPool(system.services.bloom, questions.map((q) => questionInputSchema.parse(q)), 800);
       const warmNoop = await noop.drain(2_000, 'validate', payload('warm'));
-      const warm = await validate('warm', 200);
+      const warm = await validate('warm', 100);
+      const warmImport = await bulkImport('warm', 200);
       const noopJobs = sizeFor(warmNoop.processPerSecond, env.runSeconds, 2_000, 50_000);
-      const jobs = sizeFor(warm.processPerSecond, env.runSeconds, 200, 20_000);
+      const jobs = sizeFor(warm.processPerSecond, env.runSeconds, 100, 20_000);
+      const importSize = Math.ceil(sizeFor(warmImport.perSecond, env.runSeconds, 200, 10_000) / 100) * 100;
 
       const base: number[] = [];
       const real: number[] = [];
+      const bulk: number[] = [];
       let baseCpu: CpuSnapshot = zeroCpu();
       let realCpu: CpuSnapshot = zeroCpu();
+      let bulkCpu: CpuSnapshot = zeroCpu();
       for (let run = 0; run < env.runs; run += 1) {
         const b = await noop.drain(noopJobs, 'validate', payload(`r${run}`), env.cpu);
         const r = await validate(`r${run}`, jobs);
+        const i = await bulkImport(`r${run}`, importSize);
         base.push(b.processPerSecond);
         real.push(r.processPerSecond);
+        bulk.push(i.perSecond);
         baseCpu = addCpu(baseCpu, b.cpu!);
         realCpu = addCpu(realCpu, r.cpu!);
-        env.log(`  run ${run + 1}/${env.runs}: no-op ${Math.round(base.at(-1)!)} jobs/s, validation ${Math.round(real.at(-1)!)} jobs/s`);
+        bulkCpu = addCpu(bulkCpu, i.cpu);
+        env.log(
+          `  run ${run + 1}/${env.runs}: no-op ${Math.round(base.at(-1)!)} jobs/s, validate jobs ${Math.round(real.at(-1)!)}/s, ` +
+            `bulk import ${Math.round(bulk.at(-1)!)} questions/s`,
+        );
       }
 
       const stored = await countValidations(databaseUrl);
-      const expected = 200 + jobs * env.runs;
+      const expected = 100 + 200 + (jobs + importSize) * env.runs;
       if (stored < expected) throw new Error(`only ${stored} of ${expected} validations were stored`);
       return {
         figures: [
-          figure('enqueue → Piscina score → stored', real, 'jobs/s', {
+          figure('validate jobs: enqueue → Piscina score → stored', real, 'jobs/s', {
             baseline: { name: 'BullMQ no-op', runs: base },
             target: { atLeast: 0.5 },
+          }),
+          figure(`bulk import flow (chunks of 100), ${importSize} questions`, bulk, 'questions/s', {
+            baseline: { name: 'BullMQ no-op', runs: base, unit: 'jobs/s' },
           }),
         ],
         notes: [
@@ -97,11 +131,13 @@ const benchmark: Benchmark = {
           insightsReady
             ? 'decision-insights workers ran in the same process (traces persisted between runs, outside the timing but inside the CPU count)'
             : 'decision-insights has no processor yet: traces were left queued',
-          `validation: ${describeCpuPer(realCpu, jobs * env.runs, 'job')}; no-op: ${describeCpuPer(baseCpu, noopJobs * env.runs, 'job')}`,
+          `validate jobs: ${describeCpuPer(realCpu, jobs * env.runs, 'job')}; bulk import: ${describeCpuPer(bulkCpu, importSize * env.runs, 'question')}; ` +
+            `no-op: ${describeCpuPer(baseCpu, noopJobs * env.runs, 'job')}`,
         ],
       };
     } finally {
       counter.close();
+      imports.close();
       await noop.close();
       await system.close();
     }

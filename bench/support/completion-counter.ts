@@ -14,12 +14,16 @@ export class CompletionCounter {
   private waiters: (() => boolean)[] = [];
   private readonly detach: (() => void)[] = [];
 
-  constructor(
-    workers: Worker[],
-    private readonly keepLatency: (job: Job) => boolean = () => false,
-  ) {
+  private readonly counts: (job: Job) => boolean;
+  private readonly keepLatency: (job: Job) => boolean;
+
+  /** `counts`: which completed jobs count (default all); `keepLatency`: whose latency to keep (default none). */
+  constructor(workers: Worker[], options: { counts?: (job: Job) => boolean; keepLatency?: (job: Job) => boolean } = {}) {
+    this.counts = options.counts ?? (() => true);
+    this.keepLatency = options.keepLatency ?? (() => false);
     for (const worker of workers) {
       const onCompleted = (job: Job) => {
+        if (!this.counts(job)) return;
         this.completed += 1;
         if (job.finishedOn && this.keepLatency(job)) this.latencies.push(job.finishedOn - job.timestamp);
         this.wake();

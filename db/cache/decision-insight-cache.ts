@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
+import type { Db } from '../database.js';
+import { listDecisionIdsOfLearner } from '../queries/decision-insights.js';
 
 /** DESIGN.md cache TTLs: decision insights 300 s. */
 export const DECISION_INSIGHT_CACHE_TTL_SECONDS = 300;
@@ -42,6 +44,25 @@ export class DecisionInsightCache {
     const keys = entries.map((e) => this.key(e.decisionId));
     await this.redis.eval(PUT_MANY_LUA, keys.length, ...keys, this.ttlSeconds, ...entries.map((e) => e.json));
   }
+
+  /** Removes these traces from the cache; returns how many were there. */
+  async forget(decisionIds: readonly string[]): Promise<number> {
+    if (decisionIds.length === 0) return 0;
+    return this.redis.del(...decisionIds.map((id) => this.key(id)));
+  }
+}
+
+/**
+ * GDPR erasure: drops every cached trace of the learner, so GET /api/insights/:decisionId (whose
+ * cache hits never touch Postgres) stops answering for them at once rather than within 300 s.
+ * Call it after marking the learner erased (the writer stores and warms no trace of an erased
+ * learner from then on). Returns how many keys it removed.
+ */
+export async function evictLearnerInsights(db: Db, cache: DecisionInsightCache, userId: string): Promise<number> {
+  const ids = await listDecisionIdsOfLearner(db, userId);
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += 500) removed += await cache.forget(ids.slice(i, i + 500));
+  return removed;
 }
 
 /** KEYS: cache keys; ARGV[1]: TTL in seconds; ARGV[i + 1]: the value of KEYS[i]. */

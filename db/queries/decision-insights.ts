@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import type { Db } from '../database.js';
+import { learnerNotErased } from './learner-erasure.js';
 
 /**
  * Writes a batch of decision traces in ONE statement and returns the decision ids it inserted.
  * Idempotent: the primary key (decision_id, created_at) turns a trace stored before — by an
- * earlier attempt, a re-sent job or a duplicate in this very batch — into a no-op.
+ * earlier attempt, a re-sent job or a duplicate in this very batch — into a no-op. A trace about
+ * an erased learner (GDPR) is not stored: no new data about them once they asked to be forgotten.
  *
  * The batch travels as one JSON array parameter, in the trace shape, unpacked server-side by
  * jsonb_to_recordset: one parse, no per-row parameters (no 65 535 ceiling), the same statement
@@ -23,6 +25,7 @@ export async function insertDecisionInsights(
     SELECT t."decisionId", t.kind, t."userId", t."sessionId", t."createdAt", t.inputs, t.outputs, t."modelVersion"
       FROM jsonb_to_recordset(${tracesJson}::jsonb) AS t("decisionId" text, kind text, "userId" text, "sessionId" text,
                                                         "createdAt" timestamptz, inputs jsonb, outputs jsonb, "modelVersion" text)
+     WHERE ${learnerNotErased('t.userId')}
     ON CONFLICT DO NOTHING
     RETURNING decision_id`.execute(db);
   return new Set(rows.map((r) => r.decision_id));
@@ -54,14 +57,16 @@ export function toDecisionTrace(row: InsightRow): DecisionTrace {
 }
 
 /**
- * One trace by decision id, or undefined. Decision ids are unique by contract; should a producer
- * break it (same id, two createdAt values) the first-made decision is the answer.
+ * One trace by decision id, or undefined (also when its learner has been erased). Decision ids
+ * are unique by contract; should a producer break it (same id, two createdAt values) the
+ * first-made decision is the answer.
  */
 export async function findDecisionInsight(db: Db, decisionId: string): Promise<DecisionTrace | undefined> {
   const row = await db
     .selectFrom('decision_insights')
     .selectAll()
     .where('decision_id', '=', decisionId)
+    .where(learnerNotErased('decision_insights.user_id'))
     .orderBy('created_at', 'asc')
     .limit(1)
     .executeTakeFirst();
@@ -91,7 +96,8 @@ export async function listUserDecisionInsights(
     // The cursor keeps Postgres' own text form: a JS Date would drop the microseconds and the
     // next page could repeat or skip rows that share a millisecond.
     .select(sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('created_at_exact'))
-    .where('user_id', '=', userId);
+    .where('user_id', '=', userId)
+    .where(learnerNotErased('decision_insights.user_id'));
   if (after) {
     query = query.where(sql<boolean>`(created_at, decision_id) < (${after.createdAt}::timestamptz, ${after.decisionId})`);
   }
@@ -106,4 +112,10 @@ export async function listUserDecisionInsights(
     items: page.map(toDecisionTrace),
     next: rows.length > limit && last ? { createdAt: last.created_at_exact, decisionId: last.decision_id } : undefined,
   };
+}
+
+/** The decision ids stored for a learner, for evicting them from the read cache on erasure. */
+export async function listDecisionIdsOfLearner(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('decision_insights').select('decision_id').where('user_id', '=', userId).execute();
+  return [...new Set(rows.map((r) => r.decision_id))];
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
+import { type DecisionTrace, MAX_TRACES_PER_JOB } from '../../core/contracts/decision-trace.js';
+import { traceBatchJobId } from '../../workers/runtime/send-trace.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 
 // A fixed clock: the writer prepares partitions around "now" (this month and the next two, and
@@ -36,14 +37,27 @@ function trace(i: number): DecisionTrace {
   };
 }
 
-async function enqueueAll(withJobIds: boolean): Promise<void> {
+/** One `record` job per trace, deduplicated by job id while queued (sendMany → addBulk, in chunks). */
+async function enqueueOnePerJob(): Promise<void> {
   for (let from = 0; from < TOTAL; from += CHUNK) {
     const items = [];
     for (let i = from; i < Math.min(TOTAL, from + CHUNK); i++) {
       const t = trace(i);
-      items.push({ payload: t, options: withJobIds ? { jobId: `trace-${t.decisionId}` } : {} });
+      items.push({ payload: t, options: { jobId: `trace-${t.decisionId}` } });
     }
     await system.services.producer.sendMany('decision-insights', 'record', items);
+  }
+}
+
+/** `record-batch` jobs of MAX_TRACES_PER_JOB traces, as sendTraces sends a bulk of traces. */
+async function enqueueInBatches(): Promise<void> {
+  for (let from = 0; from < TOTAL; from += CHUNK) {
+    const jobs = [];
+    for (let j = from; j < Math.min(TOTAL, from + CHUNK); j += MAX_TRACES_PER_JOB) {
+      const traces = Array.from({ length: Math.min(MAX_TRACES_PER_JOB, TOTAL - j) }, (_, k) => trace(j + k));
+      jobs.push({ payload: { traces }, options: { jobId: traceBatchJobId(traces) } });
+    }
+    await system.services.producer.sendMany('decision-insights', 'record-batch', jobs);
   }
 }
 
@@ -73,7 +87,7 @@ async function rowsByPartition(): Promise<Record<string, number>> {
 
 describe('decision-insights: bulk traces are stored exactly once', () => {
   it(`stores ${TOTAL} traces enqueued in bulk once each, in their monthly partitions`, async () => {
-    await enqueueAll(true);
+    await enqueueOnePerJob();
     await waitUntilIdle(240_000);
     expect(await counts()).toEqual({ total: TOTAL, distinct_ids: TOTAL });
     const third = TOTAL / 3;
@@ -86,14 +100,19 @@ describe('decision-insights: bulk traces are stored exactly once', () => {
     expect(rows[0]!.name).toBe('decision_insights_p2025_08');
   }, 300_000);
 
-  it('stores nothing more when the same traces are enqueued again as new jobs', async () => {
-    // No job ids this time: BullMQ cannot dedupe, every trace is processed again and only the
-    // store's primary key keeps it from being written twice.
-    await enqueueAll(false);
+  it('stores nothing more when the same traces are enqueued again, as other jobs', async () => {
+    // Different jobs this time (record-batch, other job ids): BullMQ cannot dedupe them, every
+    // trace is written again and only the store's primary key keeps it from being stored twice.
+    await enqueueInBatches();
     await waitUntilIdle(240_000);
     expect(await counts()).toEqual({ total: TOTAL, distinct_ids: TOTAL });
     const { rows } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM (SELECT decision_id FROM decision_insights GROUP BY decision_id HAVING count(*) > 1) d`.execute(system.services.db);
     expect(rows[0]!.n).toBe(0);
+    // Every job reported its traces as already stored.
+    const done = await system.services.producer.queue('decision-insights').getJobs(['completed'], 0, 50);
+    const batches = done.filter((j) => j.name === 'record-batch');
+    expect(batches.length).toBeGreaterThan(0);
+    for (const job of batches) expect(job.returnvalue).toEqual({ stored: 0 });
   }, 300_000);
 });

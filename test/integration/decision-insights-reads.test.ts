@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
-import { DecisionInsightCache } from '../../db/cache/decision-insight-cache.js';
+import { DecisionInsightCache, evictLearnerInsights } from '../../db/cache/decision-insight-cache.js';
 import { dropDecisionInsightsBefore, ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
 import { insertDecisionInsights } from '../../db/queries/decision-insights.js';
+import { eraseLearner } from '../../db/queries/learner-erasure.js';
+import { finishedJob } from '../support/finished-job.js';
 import { type TestSystem, operatorKey, startTestSystem } from '../support/test-system.js';
 
 const now = new Date('2025-06-15T12:00:00Z');
@@ -33,17 +35,8 @@ const trace = (id: string, extra: Partial<DecisionTrace> = {}): DecisionTrace =>
   ...extra,
 });
 
-async function waitForJob(jobId: string) {
-  const queue = system.services.producer.queue('decision-insights');
-  for (let i = 0; i < 200; i++) {
-    const job = await queue.getJob(jobId);
-    const state = await job?.getState();
-    if (state === 'completed') return job!;
-    if (state === 'failed') throw new Error(`job failed: ${job!.failedReason}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`job ${jobId} did not complete`);
-}
+/** A decision-insights job once finished: its state, result and failure reason. */
+const finished = (jobId: string) => finishedJob(system.services.producer.queue('decision-insights'), jobId);
 
 async function metric(name: string): Promise<number> {
   const text = await (await system.request('/metrics', { key: null })).text();
@@ -55,8 +48,7 @@ describe('GET /api/insights/:decisionId (cache-first)', () => {
   it('answers a trace written through the queue from the cache the writer warmed, without Postgres', async () => {
     const t = trace('read-warm-1');
     const [jobId] = await system.services.producer.sendMany('decision-insights', 'record', [{ payload: t, options: { jobId: 'trace-read-warm-1' } }]);
-    const job = await waitForJob(jobId!);
-    expect(job.returnvalue).toEqual({ stored: 1 });
+    expect(await finished(jobId!)).toMatchObject({ state: 'completed', result: { stored: 1 } });
     expect(await system.services.redis.exists(cache.key('read-warm-1'))).toBe(1);
 
     // Remove the row: only the cache can answer now.
@@ -104,7 +96,7 @@ describe('GET /api/insights/:decisionId (cache-first)', () => {
   it('reports a duplicate trace as not stored, and keeps one row', async () => {
     const t = trace('read-dup-1');
     const ids = await system.services.producer.sendMany('decision-insights', 'record', [{ payload: t }, { payload: t }]);
-    const results = await Promise.all(ids.map(async (id) => (await waitForJob(id)).returnvalue));
+    const results = await Promise.all(ids.map(async (id) => (await finished(id)).result));
     expect(results.map((r) => r.stored).sort()).toEqual([0, 1]);
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM decision_insights WHERE decision_id = 'read-dup-1'`.execute(system.services.db);
     expect(rows[0]!.n).toBe(1);
@@ -118,18 +110,35 @@ describe('record-batch and poison traces', () => {
     const queue = system.services.producer.queue('decision-insights');
     const [poisoned] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces: [good[0]!, poison, good[1]!] } }]);
     const [innocent] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces: [trace('batch-good-3')] } }]);
-    expect((await waitForJob(innocent!)).returnvalue).toEqual({ stored: 1 });
-    let job = await queue.getJob(poisoned!);
-    for (let i = 0; i < 200 && (await job?.getState()) !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      job = await queue.getJob(poisoned!);
-    }
-    expect(await job!.getState()).toBe('failed');
-    expect(job!.attemptsMade).toBe(1); // unrecoverable: no retries
-    expect(job!.failedReason).toContain('batch-poison');
+    expect((await finished(innocent!)).result).toEqual({ stored: 1 });
+    const outcome = await finished(poisoned!);
+    expect(outcome.state).toBe('failed');
+    expect(outcome.failedReason).toContain('batch-poison');
+    expect((await queue.getJob(poisoned!))!.attemptsMade).toBe(1); // unrecoverable: no retries
     const { rows } = await sql<{ id: string }>`
       SELECT decision_id AS id FROM decision_insights WHERE decision_id LIKE 'batch-%' ORDER BY 1`.execute(system.services.db);
     expect(rows.map((r) => r.id)).toEqual(['batch-good-1', 'batch-good-2', 'batch-good-3']);
+  });
+});
+
+describe('GDPR erasure', () => {
+  it('hides an erased learner\'s traces, evicts them from the cache and stores no new ones', async () => {
+    const before = trace('erase-1', { userId: 'to-forget' });
+    const [jobId] = await system.services.producer.sendMany('decision-insights', 'record', [{ payload: before }]);
+    await finished(jobId!);
+    expect((await system.request('/api/insights/erase-1')).status).toBe(200);
+
+    await eraseLearner(system.services.db, 'to-forget', now);
+    expect(await evictLearnerInsights(system.services.db, cache, 'to-forget')).toBe(1);
+    expect((await system.request('/api/insights/erase-1')).status).toBe(404);
+    expect((await system.request('/api/users/to-forget/insights')).status).toBe(404);
+
+    const after = trace('erase-2', { userId: 'to-forget' });
+    const [late] = await system.services.producer.sendMany('decision-insights', 'record', [{ payload: after }]);
+    expect((await finished(late!)).result).toEqual({ stored: 0 });
+    expect(await system.services.redis.exists(cache.key('erase-2'))).toBe(0);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM decision_insights WHERE decision_id = 'erase-2'`.execute(system.services.db);
+    expect(rows[0]!.n).toBe(0);
   });
 });
 

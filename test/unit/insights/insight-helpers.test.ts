@@ -5,6 +5,8 @@ import { monthKey, monthsFrom } from '../../../db/queries/decision-insight-parti
 import { decodeCursor, encodeCursor } from '../../../dashboard/keyset-cursor.js';
 import { HttpError } from '../../../dashboard/http-error.js';
 import { previousUtcDay } from '../../../workers/processors/retention-cleanup/rollup.js';
+import { traceBatchJobId } from '../../../workers/runtime/send-trace.js';
+import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
 import { z } from 'zod';
 
 describe('decision-insight partition months', () => {
@@ -65,5 +67,17 @@ describe('analytics contracts', () => {
     const row = { day: '2025-01-01', activeLearners: 1, sessions: 1, completedSessions: 1, completionRate: 1, meanAccuracy: null, flowRate: 0.5, validationsByLevel: { Apply: 2 } };
     expect(rollupResultSchema.safeParse(row).success).toBe(true);
     expect(rollupResultSchema.safeParse({ ...row, completionRate: 1.5 }).success).toBe(false);
+  });
+});
+
+describe('record-batch job ids', () => {
+  const t = (id: string): DecisionTrace => ({ decisionId: id, kind: 'k', createdAt: '2025-01-01T00:00:00.000Z', inputs: {}, outputs: {}, modelVersion: 'v' });
+
+  it('are the same for the same traces and differ for others, without the ":" BullMQ reserves', () => {
+    const a = traceBatchJobId([t('a'), t('b')]);
+    expect(traceBatchJobId([t('a'), t('b')])).toBe(a);
+    expect(traceBatchJobId([t('a'), t('c')])).not.toBe(a);
+    expect(traceBatchJobId([t('ab')])).not.toBe(traceBatchJobId([t('a'), t('b')]));
+    expect(a).toMatch(/^traces-[0-9a-f]{40}$/);
   });
 });

@@ -24,6 +24,9 @@ const MONTHS_AHEAD = 2;
  */
 const ON_DEMAND_WINDOW_MONTHS = 3;
 
+// Bound once: observe() with a labels object hashes the labels on every call, here per trace.
+const storedWriteSeconds = decisionWriteSeconds.labels({ outcome: 'stored' });
+
 /** createdAt exactly as Date.prototype.toISOString() prints it (UTC, milliseconds). */
 const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A fraction of a second finer than milliseconds, which a JS Date would lose. */
@@ -153,8 +156,11 @@ export class TraceWriter {
     decisionWriteBatchSeconds.observe({ outcome: 'stored' }, (ended - started) / 1000);
     decisionWriteBatchRows.observe(batch.length);
     const latenciesMs = batch.map((p) => ended - p.since);
-    for (const ms of latenciesMs) decisionWriteSeconds.observe({ outcome: 'stored' }, ms / 1000);
+    for (const ms of latenciesMs) storedWriteSeconds.observe(ms / 1000);
 
+    // Only what this batch stored is warmed: a duplicate was warmed when first stored, and a trace
+    // about an erased learner is neither stored nor cached.
+    const warm = cached.filter((c) => inserted.has(c.decisionId));
     // A decision id appears once in `inserted` however many jobs of the batch carried it: the
     // first of them reports it stored, the others (and traces stored earlier) as duplicates.
     const results = batch.map((p) => inserted.delete(p.trace.decisionId));
@@ -165,7 +171,7 @@ export class TraceWriter {
     // miss or a gap in the alert's data, so it must not fail (and re-run) the jobs.
     await Promise.all([
       this.cache
-        .putMany(cached)
+        .putMany(warm)
         .catch((error: Error) => batch[0]?.log.warn({ err: { message: error.message } }, 'could not warm the insight cache')),
       recordDecisionWriteLatency(this.services.redis, this.services.config.QUEUE_PREFIX, latenciesMs),
     ]);
