@@ -64,6 +64,7 @@ export function renderMarkdown(report: BenchReport): string {
   );
   const peakLoad = Math.max(m.loadAverageAtStart, ...report.benchmarks.flatMap((b) => [b.load.before, b.load.after]));
   if (peakLoad > m.availableParallelism) {
+    lines.push('');
     lines.push(
       `**The machine was busy** (1-min load average up to ${peakLoad} on ${m.availableParallelism} cores): other programs competed ` +
         `for the CPU, so rates, and above all parallel speed-ups, understate an idle machine. The CPU-per-job notes hold regardless.`,

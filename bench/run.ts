@@ -81,7 +81,10 @@ async function main(): Promise<number> {
   chmodSync(scratchDir, 0o711);
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   log(`starting redis-server and PostgreSQL under ${scratchDir}`);
-  const infra = await startBenchInfrastructure(scratchDir);
+  const infra = await startBenchInfrastructure(scratchDir).catch((error: unknown) => {
+    rmSync(scratchDir, { recursive: true, force: true });
+    throw error;
+  });
   const cleanup = async () => {
     await infra.stop();
     rmSync(scratchDir, { recursive: true, force: true });

@@ -70,6 +70,10 @@ const benchmark: Benchmark = {
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      // If the harness gives up on this benchmark (timeout) and exits, the worker must not outlive it.
+      const killOnExit = () => child?.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      child.once('exit', () => process.off('exit', killOnExit));
       child.stdout!.pipe(log);
       child.stderr!.pipe(log);
       const pid = child.pid!;
