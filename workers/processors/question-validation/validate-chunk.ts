@@ -53,7 +53,7 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
   await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
 
-  return { chunkIndex: payload.chunkIndex, scored: toStore.length, alreadyStored: stored.length, byLevel, passed, failed, errors };
+  return { chunkIndex: payload.chunkIndex, scored: toStore.length, alreadyStored: rows.length - toScore.length, byLevel, passed, failed, errors };
 });
 
 /**
