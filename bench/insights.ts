@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -387,7 +387,6 @@ export function describeInsightsResult(r: InsightsBenchResult): string[] {
 async function standalone(): Promise<void> {
   const { startBenchInfrastructure } = await import('./bench-infrastructure.js');
   const scratch = mkdtempSync(join(tmpdir(), 'learnloop-bench-insights-'));
-  chmodSync(scratch, 0o711); // PostgreSQL runs as `postgres` when we are root
   const infra = await startBenchInfrastructure(scratch);
   try {
     const result = await benchInsights({

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -76,9 +76,6 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
   const scratchDir = mkdtempSync(join(tmpdir(), 'learnloop-bench-'));
-  // mkdtemp makes it 0700; when we are root, PostgreSQL runs as the `postgres` user and must be
-  // able to reach its data directory inside.
-  chmodSync(scratchDir, 0o711);
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   log(`starting redis-server and PostgreSQL under ${scratchDir}`);
   const infra = await startBenchInfrastructure(scratchDir).catch((error: unknown) => {

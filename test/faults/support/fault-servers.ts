@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findFreePort } from '../../../app/free-port.js';
-import { type LocalRedisHandle, startLocalRedis } from '../../../app/local-redis.js';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../../db/embedded-postgres.js';
+import { startLocalRedis } from '../../../app/local-redis.js';
+import { startEmbeddedPostgres } from '../../../db/embedded-postgres.js';
 
 /**
  * Servers a scenario owns because it stops and restarts them: they keep their data directory and
@@ -19,11 +19,9 @@ export interface RestartableRedis {
   dispose(): Promise<void>;
 }
 
-export async function restartableRedis(): Promise<RestartableRedis> {
-  const dir = mkdtempSync(join(tmpdir(), 'learnloop-fault-redis-'));
-  const port = await findFreePort();
-  const start = () => startLocalRedis({ dataDir: dir, port, persistent: true });
-  let handle: LocalRedisHandle | undefined = await start();
+/** A server that keeps its data directory across stop/start; `dispose` also removes the directory. */
+async function restartable(dir: string, launch: () => Promise<{ url: string; stop(): Promise<void> }>) {
+  let handle: { url: string; stop(): Promise<void> } | undefined = await launch();
   return {
     url: handle.url,
     async stop() {
@@ -31,13 +29,19 @@ export async function restartableRedis(): Promise<RestartableRedis> {
       handle = undefined;
     },
     async start() {
-      handle = await start();
+      handle = await launch();
     },
     async dispose() {
       await handle?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export async function restartableRedis(): Promise<RestartableRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'learnloop-fault-redis-'));
+  const port = await findFreePort();
+  return restartable(dir, () => startLocalRedis({ dataDir: dir, port, persistent: true }));
 }
 
 export interface RestartablePostgres {
@@ -50,25 +54,9 @@ export interface RestartablePostgres {
 
 export async function restartablePostgres(): Promise<RestartablePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'learnloop-fault-pg-'));
-  chmodSync(dir, 0o711); // as root, Postgres runs as `postgres` and must reach its data directory
   const port = await findFreePort();
   const database = `fault_${randomUUID().slice(0, 8)}`;
-  const start = () => startEmbeddedPostgres({ dataDir: join(dir, 'data'), port, database, persistent: true });
-  let handle: EmbeddedPostgresHandle | undefined = await start();
-  return {
-    url: handle.url,
-    async stop() {
-      await handle?.stop();
-      handle = undefined;
-    },
-    async start() {
-      handle = await start();
-    },
-    async dispose() {
-      await handle?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return restartable(dir, () => startEmbeddedPostgres({ dataDir: join(dir, 'data'), port, database, persistent: true }));
 }
 
 /** One query on a short-lived connection (the scenarios count rows while servers come and go). */
