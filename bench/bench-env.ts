@@ -40,20 +40,14 @@ export interface BenchEnv {
   log(message: string): void;
 }
 
-export interface BenchEnvParts {
-  quick: boolean;
-  runs: number;
-  runSeconds: number;
-  memory: { earlySeconds: number; lateSeconds: number };
-  redisUrl: string;
-  repoRoot: string;
-  scratchDir: string;
-  bloomDataDir: string;
+/** What the harness knows before building the env: the plain settings of BenchEnv, and its servers. */
+export type BenchEnvParts = Pick<
+  BenchEnv,
+  'quick' | 'runs' | 'runSeconds' | 'memory' | 'redisUrl' | 'repoRoot' | 'scratchDir' | 'bloomDataDir' | 'settings'
+> & {
   createDatabase(name: string): Promise<string>;
-  /** `--set KEY=VALUE` pairs: configuration every system under test gets, over the bench defaults. */
-  settings: Record<string, string>;
   pids: { redis?: number; postmaster?: number };
-}
+};
 
 export function createBenchEnv(parts: BenchEnvParts): BenchEnv {
   const apiKey = `bench-${randomUUID()}`;

@@ -8,6 +8,14 @@ import { defaultDataDir, listCsvFiles, readLabelledCsv } from './bloom-data.js';
  * Options shared by bloom-train and bloom-eval. Paths come from argv only: the design keeps
  * environment reading in one config schema, and these are offline tools.
  */
+/** parseArgs options of the training data, taken alike by bloom-train and bloom-eval. */
+export const bloomDataOptions = {
+  data: { type: 'string' },
+  extra: { type: 'string', multiple: true },
+  keywords: { type: 'string' },
+  weights: { type: 'string' },
+} as const;
+
 export interface BloomDataArgs {
   dataDir: string;
   extra: string[];

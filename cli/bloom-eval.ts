@@ -4,7 +4,7 @@ import { computeComplexity } from '../core/bloom/complexity.js';
 import { BLOOM_LEVELS, levelIndex } from '../core/bloom/levels.js';
 import { createRng } from '../core/random.js';
 import { analyseRows, trainAnalysed, type AnalysedRow, type TrainOptions } from '../core/bloom/train.js';
-import { dataArgs, loadRows } from './bloom-args.js';
+import { dataArgs, loadRows, bloomDataOptions } from './bloom-args.js';
 
 /**
  * Measures the Bloom classifier honestly:
@@ -130,10 +130,7 @@ function printComplexityPercentiles(rows: readonly AnalysedRow[]): void {
 function main(): void {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string' },
-      extra: { type: 'string', multiple: true },
-      keywords: { type: 'string' },
-      weights: { type: 'string' },
+      ...bloomDataOptions,
       folds: { type: 'string', default: '5' },
       seed: { type: 'string', default: '42' },
       'with-others': { type: 'boolean', default: false },

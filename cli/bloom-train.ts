@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serializeBloomModel } from '../core/bloom/model.js';
 import { train } from '../core/bloom/train.js';
-import { dataArgs, loadRows } from './bloom-args.js';
+import { dataArgs, loadRows, bloomDataOptions } from './bloom-args.js';
 import { newestDate, repoRoot } from './bloom-data.js';
 
 /**
@@ -23,10 +23,7 @@ import { newestDate, repoRoot } from './bloom-data.js';
 function main(): void {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string' },
-      extra: { type: 'string', multiple: true },
-      keywords: { type: 'string' },
-      weights: { type: 'string' },
+      ...bloomDataOptions,
       out: { type: 'string' },
       date: { type: 'string' },
     },

@@ -8,6 +8,7 @@
  * Units: abilities and difficulties are logits; probabilities are in [0, 1]; times are epoch ms.
  */
 import { FSRSVersion } from 'ts-fsrs';
+import type { StreakRuleSettings } from './learner/streak-rules.js';
 
 export type ReviewAlgorithm = 'sm2' | 'fsrs';
 
@@ -30,13 +31,8 @@ export interface AdaptiveConfig {
     weight: number;
   };
   flow: { low: number; high: number; center: number };
-  streak: {
-    wrongRun: number;
-    wrongStep: number;
-    rightRun: number;
-    rightStep: number;
-    min: number;
-    max: number;
+  /** The streak rules' settings (streak-rules.ts), plus how the offset decays between sessions. */
+  streak: StreakRuleSettings & {
     /** The offset is multiplied by this at the start of every session's feedback. */
     sessionDecay: number;
   };
