@@ -2,28 +2,31 @@ import { performance } from 'node:perf_hooks';
 import { loadDefaultModel } from '../../core/bloom/model.js';
 import { type QuestionInput, questionInputSchema } from '../../core/bloom/question-input.js';
 import { scoreQuestion } from '../../core/bloom/score-question.js';
+import { importChunkSize } from '../../core/contracts/question-contracts.js';
 import { BloomPool } from '../../workers/bloom/bloom-pool.js';
 import type { Benchmark } from '../benchmark.js';
 import { figure } from '../stats.js';
 import { loadBenchQuestions } from '../support/bench-questions.js';
+import { warmBloomPool } from '../support/warm-bloom.js';
 
 const THREADS = 2;
-const BATCH = 16;
-/**
- * Questions each thread scores before anything is timed. Dangerous spot for fair figures: a fresh
- * isolate scores its first few hundred questions many times slower (compromise and the classifier
- * are still being compiled), so a time-based warm-up of a second or two leaves the pool cold.
- */
+/** Questions each thread (and the main thread) scores before anything is timed: see warmBloomPool. */
 const WARM_PER_THREAD = 1_000;
-const WARM_CAP_MS = 60_000;
+/** Concurrent single-question callers, as validate jobs at the queue's concurrency would be and more. */
+const SINGLE_CALLERS = 32;
 
-type Shape = 'single' | 'batched' | 'per-question';
+type Shape = 'inline' | 'one pool thread' | 'pool batches' | 'pool singles';
 
 /**
- * Bloom scoring alone: `scoreQuestion` in a loop on the main thread, against the Piscina pool
- * (`BloomPool`, 2 threads) fed batches with enough in flight that no thread waits, and fed one
- * question per task (what a validate job does). All score the same questions from the labelled
- * CSVs in the same order; runs alternate.
+ * Bloom scoring alone, four ways over the same questions in the same order, runs interleaved:
+ * - inline: `scoreQuestion` in a loop on the main thread — no thread hop at all;
+ * - one pool thread: `BloomPool` with 1 thread, fed import-sized batches (`scoreMany`);
+ * - pool batches: `BloomPool` with 2 threads, same batches (each split across the threads);
+ * - pool singles: 2 threads, `score()` one question per call from many concurrent callers (what
+ *   validate jobs do), which the pool coalesces into shared tasks.
+ * The pool's speed-up is measured against its own one-thread run (same code path, one thread);
+ * the ratio to inline scoring shows what the hop itself costs (a score leaves its thread as ~2 KB
+ * of JSON).
  */
 const benchmark: Benchmark = {
   name: 'bloom-scoring',
@@ -32,12 +35,19 @@ const benchmark: Benchmark = {
       questionInputSchema.parse(q),
     );
     const model = loadDefaultModel();
+    const onePool = new BloomPool({ threads: 1 });
     const pool = new BloomPool({ threads: THREADS });
     try {
       // CPU of this process (all threads) per question, and cores kept busy: on a machine shared
       // with other work the rates swing; these show whether a thread was slower or just starved.
       const zero = () => ({ ms: 0, n: 0, wallMs: 0 });
-      let cpu: Record<Shape, { ms: number; n: number; wallMs: number }> = { single: zero(), batched: zero(), 'per-question': zero() };
+      const freshCpu = (): Record<Shape, ReturnType<typeof zero>> => ({
+        inline: zero(),
+        'one pool thread': zero(),
+        'pool batches': zero(),
+        'pool singles': zero(),
+      });
+      let cpu = freshCpu();
       const measured = async (shape: Shape, body: () => Promise<number> | number): Promise<number> => {
         const cpuStart = process.cpuUsage();
         const start = performance.now();
@@ -49,80 +59,105 @@ const benchmark: Benchmark = {
         cpu[shape].n += n;
         return n / (wallMs / 1000);
       };
-      const oneThread = (until: (n: number) => boolean) =>
-        measured('single', () => {
+      let next = 0;
+      const take = (): QuestionInput => questions[next++ % questions.length]!;
+      const check = (scores: (unknown | Error)[]) => {
+        const failed = scores.find((s) => s instanceof Error);
+        if (failed) throw failed;
+      };
+
+      const inline = (seconds: number) =>
+        measured('inline', () => {
+          const end = performance.now() + seconds * 1000;
           let n = 0;
-          while (until(n)) {
-            scoreQuestion(questions[n % questions.length]!, model);
+          while (performance.now() < end) {
+            scoreQuestion(take(), model);
             n += 1;
           }
           return n;
         });
-      const pooled = (shape: 'batched' | 'per-question', until: (n: number) => boolean) =>
+      // Batch callers: one more batch than threads in flight, so a thread finishing its share of
+      // one batch finds work from the next.
+      const batches = (shape: 'one pool thread' | 'pool batches', target: BloomPool, seconds: number) =>
         measured(shape, async () => {
-          const size = shape === 'batched' ? BATCH : 1;
-          let next = 0;
+          const end = performance.now() + seconds * 1000;
           let done = 0;
-          // Two tasks per thread in flight: a thread finishing one finds the next already queued.
           const lane = async () => {
-            while (until(done)) {
-              const batch: QuestionInput[] = Array.from({ length: size }, () => questions[next++ % questions.length]!);
-              const scores = await pool.scoreMany(batch);
-              const failed = scores.find((s) => s instanceof Error);
-              if (failed) throw failed;
+            while (performance.now() < end) {
+              const scores = await target.scoreMany(Array.from({ length: importChunkSize }, take));
+              check(scores);
               done += scores.length;
             }
           };
-          await Promise.all(Array.from({ length: THREADS * 2 }, lane));
+          await Promise.all(Array.from({ length: target.threads + 1 }, lane));
           return done;
         });
-      const forSeconds = (seconds: number) => {
-        const end = performance.now() + seconds * 1000;
-        return () => performance.now() < end;
-      };
-      const forCount = (count: number) => {
-        const end = performance.now() + WARM_CAP_MS;
-        return (n: number) => n < count && performance.now() < end;
-      };
+      const singles = (seconds: number) =>
+        measured('pool singles', async () => {
+          const end = performance.now() + seconds * 1000;
+          let done = 0;
+          const caller = async () => {
+            while (performance.now() < end) {
+              await pool.score(take());
+              done += 1;
+            }
+          };
+          await Promise.all(Array.from({ length: SINGLE_CALLERS }, caller));
+          return done;
+        });
 
       env.log(`  warming up: ${WARM_PER_THREAD} questions on the main thread and on each pool thread`);
-      await oneThread(forCount(WARM_PER_THREAD));
-      await pooled('batched', forCount(WARM_PER_THREAD * THREADS));
-      cpu = { single: zero(), batched: zero(), 'per-question': zero() };
+      for (let i = 0; i < WARM_PER_THREAD; i += 1) scoreQuestion(take(), model);
+      await warmBloomPool(onePool, questions, WARM_PER_THREAD);
+      await warmBloomPool(pool, questions, WARM_PER_THREAD);
+      cpu = freshCpu();
 
-      const single: number[] = [];
-      const batched: number[] = [];
-      const perQuestion: number[] = [];
+      const runs: Record<Shape, number[]> = { inline: [], 'one pool thread': [], 'pool batches': [], 'pool singles': [] };
+      let singleCalls = 0;
+      let singleTasks = 0;
       for (let run = 0; run < env.runs; run += 1) {
-        single.push(await oneThread(forSeconds(env.runSeconds)));
-        batched.push(await pooled('batched', forSeconds(env.runSeconds)));
-        perQuestion.push(await pooled('per-question', forSeconds(env.runSeconds)));
+        runs.inline.push(await inline(env.runSeconds));
+        runs['one pool thread'].push(await batches('one pool thread', onePool, env.runSeconds));
+        runs['pool batches'].push(await batches('pool batches', pool, env.runSeconds));
+        const tasksAtSingles = pool.completedTasks;
+        const before = cpu['pool singles'].n;
+        runs['pool singles'].push(await singles(env.runSeconds));
+        singleCalls += cpu['pool singles'].n - before;
+        singleTasks += pool.completedTasks - tasksAtSingles;
         env.log(
-          `  run ${run + 1}/${env.runs}: one thread ${Math.round(single.at(-1)!)} q/s, pool batched ${Math.round(batched.at(-1)!)} q/s, ` +
-            `pool one per task ${Math.round(perQuestion.at(-1)!)} q/s`,
+          `  run ${run + 1}/${env.runs}: ` +
+            (Object.keys(runs) as Shape[]).map((s) => `${s} ${Math.round(runs[s].at(-1)!)} q/s`).join(', '),
         );
       }
       const describe = (shape: Shape) =>
-        `${shape} ${(cpu[shape].ms / cpu[shape].n).toFixed(2)} ms CPU per question, ${(cpu[shape].ms / cpu[shape].wallMs).toFixed(2)} cores busy`;
+        `${shape} ${(cpu[shape].ms / cpu[shape].n).toFixed(2)} ms CPU/question, ${(cpu[shape].ms / cpu[shape].wallMs).toFixed(2)} cores busy`;
+      const onePoolThread = { name: 'one pool thread', runs: runs['one pool thread'] };
       return {
         figures: [
-          figure('one thread (main, scoreQuestion)', single, 'questions/s'),
-          figure(`pool, ${THREADS} threads, batches of ${BATCH}`, batched, 'questions/s', {
-            baseline: { name: 'one thread', runs: single },
+          figure('inline: scoreQuestion on the main thread', runs.inline, 'questions/s'),
+          figure('one pool thread, import batches', runs['one pool thread'], 'questions/s', {
+            baseline: { name: 'inline', runs: runs.inline },
+          }),
+          figure(`pool, ${THREADS} threads, import batches`, runs['pool batches'], 'questions/s', {
+            baseline: onePoolThread,
             target: { atLeast: 1.7 },
           }),
-          figure(`pool, ${THREADS} threads, one question per task (as validate does)`, perQuestion, 'questions/s', {
-            baseline: { name: 'one thread', runs: single },
+          figure(`pool, ${THREADS} threads, import batches vs inline`, runs['pool batches'], 'questions/s', {
+            baseline: { name: 'inline', runs: runs.inline },
+          }),
+          figure(`pool, ${THREADS} threads, one question per call (as validate does)`, runs['pool singles'], 'questions/s', {
+            baseline: onePoolThread,
           }),
         ],
         notes: [
-          `${questions.length} distinct questions from the labelled CSVs, model ${model.version}; ` +
-            `${WARM_PER_THREAD} questions per thread scored before timing`,
-          `all threads of this process: ${describe('single')}; ${describe('batched')}; ${describe('per-question')} (of ${THREADS})`,
+          `${questions.length} distinct questions from the labelled CSVs, model ${model.version}; batches of ${importChunkSize} ` +
+            `(the import chunk); ${WARM_PER_THREAD} questions per thread scored before timing`,
+          `single-question calls: ${SINGLE_CALLERS} callers, ${singleCalls} calls shared ${singleTasks} thread tasks (${(singleCalls / Math.max(1, singleTasks)).toFixed(1)} questions per task)`,
+          `all threads of this process: ${(Object.keys(runs) as Shape[]).map(describe).join('; ')}`,
         ],
       };
     } finally {
-      await pool.close();
+      await Promise.all([onePool.close(), pool.close()]);
     }
   },
 };
