@@ -17,9 +17,11 @@ export function jobRoutes(ctx: IngressContext): Router {
   router.get('/api/jobs/:queue/:jobId', requireScope(ctx.keys, 'producer'), async (req, res) => {
     const { queue, jobId } = parseOr400(params, req.params, 'path');
     if (!isQueueName(queue)) throw new HttpError(404, 'not_found', `no queue named ${queue}`);
-    const job = await Job.fromId(ctx.producer.queue(queue), jobId);
+    // State first, then the job: a job that finishes between two reads must not be reported as
+    // 'completed' with the result it did not yet have when its hash was read.
+    const state = await ctx.producer.queue(queue).getJobState(jobId);
+    const job = state === 'unknown' ? undefined : await Job.fromId(ctx.producer.queue(queue), jobId);
     if (!job) throw new HttpError(404, 'not_found', `no job ${jobId} in ${queue}`);
-    const state = await job.getState();
     res.json({
       id: job.id,
       queue,
