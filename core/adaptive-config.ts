@@ -14,11 +14,17 @@ export type ReviewAlgorithm = 'sm2' | 'fsrs';
 
 export interface AdaptiveConfig {
   elo: {
-    /** K = alpha / (1 + beta·n): Pelánek (2016) uncertainty function. */
+    /**
+     * Learner K = alpha / (1 + beta·n): Pelánek (2016) uncertainty function, n = the learner's
+     * answers. See elo.ts for where 1.6 and 0.28 come from.
+     */
     alpha: number;
     beta: number;
-    /** Share of K applied to the category offset (the global skill takes the full K). */
+    /** Share of the learner K applied to the category offset (the global skill takes the full K). */
     categoryGamma: number;
+    /** Item K = itemAlpha / (1 + itemBeta·n), n = the item's answers (all learners). */
+    itemAlpha: number;
+    itemBeta: number;
   };
   /** Spaced-repetition algorithm for NEW review states; existing states keep theirs. */
   scheduler: ReviewAlgorithm;
@@ -68,7 +74,7 @@ export interface AdaptiveConfig {
 }
 
 export const defaultAdaptiveConfig: AdaptiveConfig = {
-  elo: { alpha: 1, beta: 0.05, categoryGamma: 0.5 },
+  elo: { alpha: 1.6, beta: 0.28, categoryGamma: 0.5, itemAlpha: 1, itemBeta: 0.02 },
   scheduler: 'fsrs',
   fsrsRetention: 0.9,
   trend: { lambda: 0.2, weight: 0.3 },
@@ -106,4 +112,4 @@ export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): Adap
 }
 
 /** Stamped on every trace; bump the first part when a formula or default above changes. */
-export const ADAPTIVE_MODEL_VERSION = `adaptive-1.0.0 (elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;
+export const ADAPTIVE_MODEL_VERSION = `adaptive-1.1.0 (elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;

@@ -8,7 +8,8 @@
  * Per answer, in this order:
  * 1. Elo (elo.ts): P from θ_global + θ_category and the item's d (seeded from its stated
  *    difficulty when the item has no state); θ_global += K(n)·r, θ_category += γ·K(n_c)·r,
- *    d −= K(n_item)·r with r = correct − P and each n counted before the answer.
+ *    d −= K_item(n_item)·r with r = correct − P and each n counted before the answer (learner
+ *    and item K have their own α, β: see elo.ts).
  * 2. Trend: EWMA of r (trend.ts).
  * 3. Streak rules (streak-rules.ts) → `streak-down` / `streak-up`.
  * 4. Comeback window (comeback.ts) → `comeback-enter` / `comeback-exit`.
@@ -174,7 +175,7 @@ export function applySessionResults(input: ApplySessionResultsInput): ApplySessi
       guessingFor(meta.type, meta.optionsCount),
       answer.correct,
       eloK(learner.answers, cfg.elo.alpha, cfg.elo.beta),
-      eloK(item.answers, cfg.elo.alpha, cfg.elo.beta),
+      eloK(item.answers, cfg.elo.itemAlpha, cfg.elo.itemBeta),
     );
     learner.skill = r6(learner.skill + step.learnerDelta);
     learner.answers += 1;

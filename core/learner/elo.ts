@@ -7,17 +7,29 @@
  *   K(n) = α / (1 + β · n)                        (Pelánek's "uncertainty function")
  *
  * Conventions used here where variants differ:
- * - α = 1, β = 0.05: our reading of the uncertainty-function values in Pelánek (2016); not refitted
- *   here (the simulator showed flow insensitive to seeding items as if worth extra answers, so
- *   the published form is kept literally). n is the number of answers that learner (resp. item)
- *   has already contributed, counted before the update, so the very first answer moves a rating
- *   by up to α·|correct − P|; the seeded item rating is refined from its first answer on.
+ * - Learner K: α = 1.6, β = 0.28. Pelánek's K(n) stands in for the rating's uncertainty; for a
+ *   Gaussian belief about θ updated by a logistic observation (a Laplace/Kalman step) the gain is
+ *   exactly the posterior variance, K_n = 1 / (1/σ0² + I·(n+1)), which is α/(1+β·n) with
+ *   α = 1/(1/σ0² + I) and β = I·α. σ0 = 1.5 logits (a new learner may sit anywhere from about
+ *   level 1.5 to 4.5) and I = P(1−P) ≈ 0.17, the information of one answer at the flow centre
+ *   P ≈ 0.775, give α ≈ 1.6, β ≈ 0.28. So the first answers move a new learner further than the
+ *   old α = 1, β = 0.05 did, and a practised learner less (K(100) ≈ 0.06 instead of 0.17): less
+ *   noise once the skill is known. Raising α alone (1.5, 2 with β = 0.05) did not help; the pair
+ *   does (bench/simulator, flow-state rate about +0.01 on three seeds).
+ * - Item K: α = 1, β = 0.02. An item's rating must keep following the population that answers it:
+ *   learners' ratings lag their learning (small learner K) and repeat answers come from learners
+ *   who remember the question, so the item side of this relative scale keeps moving. A slower
+ *   item decay (β = 0.05, 0.2) and the uncertainty-derived pair for items (α = 0.35, β = 0.06
+ *   from the spread of stated difficulties) tracked worse in the simulator.
+ *   n is the number of answers that learner (resp. item) has already contributed, counted before
+ *   the update; the seeded item rating is refined from its first answer on.
  * - Guessing g (Pelánek's "modification for multiple-choice questions"): 1/options for
  *   multiple_choice (4 options when the count is unknown), 0.5 for true_false, 0 for open types.
  *   The residual (correct − P) uses the guess-adjusted P, as in the paper.
  * - Category skill is hierarchical: prediction uses θ_global + θ_category; the global skill takes
- *   the full K(n_global) and the category offset γ·K(n_category), γ = 0.5, so a new learner's
- *   effective skill in a new category is not moved twice as far as the paper's single-skill model.
+ *   the full learner K(n_global) and the category offset γ·K(n_category), γ = 0.5, so a new
+ *   learner's effective skill in a new category is not moved twice as far as the paper's
+ *   single-skill model.
  * - Scale: one difficulty level (1–5) is one logit, level 3 = 0 (see level.ts).
  */
 

@@ -7,11 +7,13 @@
  *    questions outside the requested category, duplicates of a question id, and questions the
  *    learner answered less than `recentWindowMs` (12 h) ago unless their review is due.
  * 2. Prediction. P = g + (1 − g)·σ(θ_global + θ_category − d) (elo.ts).
- * 3. Targets per position (1-based): shift = flow-curve offset + streak offset + comeback offset
- *    (−0.5 in comeback mode) + 0.3·trend; target success = σ(logit(0.775) − shift), clamped to the
- *    flow band [0.70, 0.85]. The reported target difficulty is θ_c − logit(target success): with
- *    no clamping that is θ_c + 0.3·trend + offsets − logit(0.775), i.e. DESIGN.md's "optimal
- *    difficulty = skill + 0.3 × trend", moved to the flow centre instead of P = 0.5.
+ * 3. Targets per position (1-based): learner shift = streak offset + comeback offset (−0.5 in
+ *    comeback mode) + 0.3·trend, limited to the range that keeps the session's centre
+ *    σ(logit(0.775) − learner shift) inside the flow band [0.70, 0.85] (i.e. [−0.50, +0.39]);
+ *    target success = σ(logit(0.775) − flow-curve offset − learner shift), clamped to the band.
+ *    The reported target difficulty is θ_c − logit(target success): with no clamping that is
+ *    θ_c + 0.3·trend + offsets − logit(0.775), i.e. DESIGN.md's "optimal difficulty = skill +
+ *    0.3 × trend", moved to the flow centre instead of P = 0.5.
  * 4. Seats per share by largest remainder (session-mix.ts). Share membership:
  *    - spaced_repetition: the review is due;
  *    - knowledge_gaps: in the weakest third (at least one) of the learner's practised categories
@@ -111,12 +113,19 @@ export function targetAt(
   skill: number,
   cfg: AdaptiveConfig,
 ): { targetSuccess: number; targetDifficulty: number } {
-  const shift =
-    point.offset +
-    learner.difficultyOffset +
-    (learner.comebackMode ? cfg.comeback.offset : 0) +
-    cfg.trend.weight * learner.trend;
-  const raw = sigmoid(logit(cfg.flow.center) - shift);
+  const centre = logit(cfg.flow.center);
+  // The learner's offsets move the whole session; they stop where the session's centre reaches
+  // the band's edge. Clamping only per position let stacked offsets (streak at +0.6, comeback plus
+  // a 2-wrong streak at −1.0) push every position onto the edge: the flow curve flattened into
+  // one edge-of-band level, where a 10-question session lands in the band least often.
+  const learnerShift = Math.min(
+    centre - logit(cfg.flow.low),
+    Math.max(
+      centre - logit(cfg.flow.high),
+      learner.difficultyOffset + (learner.comebackMode ? cfg.comeback.offset : 0) + cfg.trend.weight * learner.trend,
+    ),
+  );
+  const raw = sigmoid(centre - point.offset - learnerShift);
   const targetSuccess = Math.min(cfg.flow.high, Math.max(cfg.flow.low, raw));
   return { targetSuccess, targetDifficulty: skill - logit(targetSuccess) };
 }

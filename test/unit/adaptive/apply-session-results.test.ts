@@ -23,14 +23,32 @@ function input(outcomes: boolean[]): ApplySessionResultsInput {
 describe('applySessionResults', () => {
   it('applies Elo to learner, category and item (first answer, worked example)', () => {
     // Fresh learner θ = 0, item stated level 3 → d = 0, open question g = 0: P = σ(0) = 0.5.
-    // Correct: r = 0.5; K(0) = 1 → θ = 0.5; category offset γ·K = 0.5 → 0.25; item d = −0.5.
+    // Correct: r = 0.5; learner K(0) = α = 1.6 → θ = 0.8; category offset γ·K = 0.5·1.6 → 0.4;
+    // item K(0) = 1 → d = −0.5.
     const out = applySessionResults(input([true]));
     expect(out.applied[0]!.predicted).toBe(0.5);
-    expect(out.learner.skill).toBe(0.5);
-    expect(out.learner.categories.math!.offset).toBe(0.25);
+    expect(out.learner.skill).toBe(0.8);
+    expect(out.learner.categories.math!.offset).toBe(0.4);
     expect(out.items.q0).toEqual({ questionId: 'q0', difficulty: -0.5, answers: 1 });
     expect(out.reviews.q0!.lastReviewedAt).toBe(NOW);
     expect(out.reviews.q0!.dueAt).toBeGreaterThan(NOW);
+  });
+
+  it('gives learner and item their own uncertainty functions (practised learner, worked example)', () => {
+    // Learner θ = 1 after 100 answers, first answer in 'math'; item d = 1 after 50 answers.
+    // P = σ(0) = 0.5, wrong: r = −0.5.
+    // Learner K = 1.6/(1 + 0.28·100) = 0.055172 → θ = 1 − 0.027586 = 0.972414.
+    // Category K = 0.5·1.6/(1 + 0.28·0) = 0.8 → offset −0.4.
+    // Item K = 1/(1 + 0.02·50) = 0.5 → d = 1 + 0.25 = 1.25.
+    const base = input([false]);
+    const out = applySessionResults({
+      ...base,
+      learner: { ...createLearnerState('u1'), skill: 1, answers: 100 },
+      items: { q0: { questionId: 'q0', difficulty: 1, answers: 50 } },
+    });
+    expect(out.learner.skill).toBeCloseTo(0.972414, 6);
+    expect(out.learner.categories.math!.offset).toBeCloseTo(-0.4, 9);
+    expect(out.items.q0).toEqual({ questionId: 'q0', difficulty: 1.25, answers: 51 });
   });
 
   it('is deterministic and does not mutate its input', () => {

@@ -133,6 +133,27 @@ describe('composeSession', () => {
     expect(mean(c)).toBeLessThan(mean(a));
   });
 
+  it('moves the whole session with stacked offsets but keeps its centre, and the curve, inside the band', () => {
+    const targets = (l: LearnerState): number[] =>
+      composeSession({ learner: l, candidates: pool(), now: NOW, seed: 5 }).questions.map((q) => q.targetSuccess);
+    // Streak offset at its maximum +0.6: the learner shift stops at logit(0.775) − logit(0.70) =
+    // 0.3895, so the warm-up still sits above the peak: σ(1.2368 + 0.5 − 0.3895) = 0.7937,
+    // peak σ(1.2368 − 0.4 − 0.3895) = 0.61 → 0.70, last position σ(1.2368 + 0.3 − 0.3895) = 0.7590.
+    const up = targets({ ...learner(), difficultyOffset: 0.6 });
+    expect(up[0]).toBeCloseTo(0.7937, 3);
+    expect(up[6]).toBe(0.7);
+    expect(up[9]).toBeCloseTo(0.759, 3);
+    // Comeback (−0.5) on top of two 2-wrong steps (−1.0): the shift stops at
+    // logit(0.775) − logit(0.85) = −0.4978, so the peak is still harder than the warm-up:
+    // warm-up σ(1.2368 + 0.5 + 0.4978) = 0.903 → 0.85, peak σ(1.2368 − 0.4 + 0.4978) = 0.7917.
+    const down = targets({ ...learner(), comebackMode: true, difficultyOffset: -1 });
+    expect(down[0]).toBe(0.85);
+    expect(down[6]).toBeCloseTo(0.7917, 3);
+    // Within the range the offsets act in full: one 3-right step (+0.3) from the centre.
+    const one = targets({ ...learner(), difficultyOffset: 0.3 });
+    expect(one[9]).toBeCloseTo(1 / (1 + Math.exp(-(Math.log(0.775 / 0.225) + 0.3 - 0.3))), 3);
+  });
+
   it('is deterministic for a seed and varies ties with the seed', () => {
     const input = { learner: learner(), candidates: pool(), now: NOW };
     const one = composeSession({ ...input, seed: 'session-1' });
