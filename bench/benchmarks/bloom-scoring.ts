@@ -6,6 +6,7 @@ import { importChunkSize } from '../../core/contracts/question-contracts.js';
 import { BloomPool } from '../../workers/bloom/bloom-pool.js';
 import type { Benchmark } from '../benchmark.js';
 import { figure } from '../stats.js';
+import { addCpu, cpuDelta, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
 import { loadBenchQuestions } from '../support/bench-questions.js';
 import { warmBloomPool } from '../support/warm-bloom.js';
 
@@ -15,7 +16,9 @@ const WARM_PER_THREAD = 1_000;
 /** Concurrent single-question callers, as validate jobs at the queue's concurrency would be and more. */
 const SINGLE_CALLERS = 32;
 
-type Shape = 'inline' | 'one pool thread' | 'pool batches' | 'pool singles';
+const SHAPES = ['inline', 'one pool thread', 'pool batches', 'pool singles'] as const;
+type Shape = (typeof SHAPES)[number];
+const perShape = <T>(make: () => T): Record<Shape, T> => Object.fromEntries(SHAPES.map((s) => [s, make()])) as Record<Shape, T>;
 
 /**
  * Bloom scoring alone, four ways over the same questions in the same order, runs interleaved:
@@ -40,23 +43,17 @@ const benchmark: Benchmark = {
     try {
       // CPU of this process (all threads) per question, and cores kept busy: on a machine shared
       // with other work the rates swing; these show whether a thread was slower or just starved.
-      const zero = () => ({ ms: 0, n: 0, wallMs: 0 });
-      const freshCpu = (): Record<Shape, ReturnType<typeof zero>> => ({
-        inline: zero(),
-        'one pool thread': zero(),
-        'pool batches': zero(),
-        'pool singles': zero(),
-      });
-      let cpu = freshCpu();
+      const fresh = () => ({ cpu: zeroCpu(), questions: 0, wallMs: 0 });
+      let spent = perShape(fresh);
       const measured = async (shape: Shape, body: () => Promise<number> | number): Promise<number> => {
-        const cpuStart = process.cpuUsage();
+        const cpuStart = env.cpu.snapshot();
         const start = performance.now();
         const n = await body();
         const wallMs = performance.now() - start;
-        const used = process.cpuUsage(cpuStart);
-        cpu[shape].ms += (used.user + used.system) / 1000;
-        cpu[shape].wallMs += wallMs;
-        cpu[shape].n += n;
+        const s = spent[shape];
+        s.cpu = addCpu(s.cpu, cpuDelta(cpuStart, env.cpu.snapshot()));
+        s.wallMs += wallMs;
+        s.questions += n;
         return n / (wallMs / 1000);
       };
       let next = 0;
@@ -110,27 +107,24 @@ const benchmark: Benchmark = {
       for (let i = 0; i < WARM_PER_THREAD; i += 1) scoreQuestion(take(), model);
       await warmBloomPool(onePool, questions, WARM_PER_THREAD);
       await warmBloomPool(pool, questions, WARM_PER_THREAD);
-      cpu = freshCpu();
+      spent = perShape(fresh);
 
-      const runs: Record<Shape, number[]> = { inline: [], 'one pool thread': [], 'pool batches': [], 'pool singles': [] };
-      let singleCalls = 0;
+      const runs = perShape((): number[] => []);
       let singleTasks = 0;
       for (let run = 0; run < env.runs; run += 1) {
         runs.inline.push(await inline(env.runSeconds));
         runs['one pool thread'].push(await batches('one pool thread', onePool, env.runSeconds));
         runs['pool batches'].push(await batches('pool batches', pool, env.runSeconds));
         const tasksAtSingles = pool.completedTasks;
-        const before = cpu['pool singles'].n;
         runs['pool singles'].push(await singles(env.runSeconds));
-        singleCalls += cpu['pool singles'].n - before;
         singleTasks += pool.completedTasks - tasksAtSingles;
-        env.log(
-          `  run ${run + 1}/${env.runs}: ` +
-            (Object.keys(runs) as Shape[]).map((s) => `${s} ${Math.round(runs[s].at(-1)!)} q/s`).join(', '),
-        );
+        env.log(`  run ${run + 1}/${env.runs}: ` + SHAPES.map((s) => `${s} ${Math.round(runs[s].at(-1)!)} q/s`).join(', '));
       }
-      const describe = (shape: Shape) =>
-        `${shape} ${(cpu[shape].ms / cpu[shape].n).toFixed(2)} ms CPU/question, ${(cpu[shape].ms / cpu[shape].wallMs).toFixed(2)} cores busy`;
+      const describe = (shape: Shape) => {
+        const { cpu, questions: n, wallMs } = spent[shape];
+        return `${shape} ${describeCpuPer(cpu, n, 'question')}, ${(cpu.node / wallMs).toFixed(2)} cores busy`;
+      };
+      const singleCalls = spent['pool singles'].questions;
       const onePoolThread = { name: 'one pool thread', runs: runs['one pool thread'] };
       return {
         figures: [
@@ -153,7 +147,7 @@ const benchmark: Benchmark = {
           `${questions.length} distinct questions from the labelled CSVs, model ${model.version}; batches of ${importChunkSize} ` +
             `(the import chunk); ${WARM_PER_THREAD} questions per thread scored before timing`,
           `single-question calls: ${SINGLE_CALLERS} callers, ${singleCalls} calls shared ${singleTasks} thread tasks (${(singleCalls / Math.max(1, singleTasks)).toFixed(1)} questions per task)`,
-          `all threads of this process: ${(Object.keys(runs) as Shape[]).map(describe).join('; ')}`,
+          `all threads of this process: ${SHAPES.map(describe).join('; ')}`,
         ],
       };
     } finally {

@@ -118,13 +118,8 @@ export function targetAt(
   // the band's edge. Clamping only per position let stacked offsets (streak at +0.6, comeback plus
   // a 2-wrong streak at −1.0) push every position onto the edge: the flow curve flattened into
   // one edge-of-band level, where a 10-question session lands in the band least often.
-  const learnerShift = Math.min(
-    centre - logit(cfg.flow.low),
-    Math.max(
-      centre - logit(cfg.flow.high),
-      learner.difficultyOffset + (learner.comebackMode ? cfg.comeback.offset : 0) + cfg.trend.weight * learner.trend,
-    ),
-  );
+  const wanted = learner.difficultyOffset + (learner.comebackMode ? cfg.comeback.offset : 0) + cfg.trend.weight * learner.trend;
+  const learnerShift = Math.min(centre - logit(cfg.flow.low), Math.max(centre - logit(cfg.flow.high), wanted));
   const raw = sigmoid(centre - point.offset - learnerShift);
   const targetSuccess = Math.min(cfg.flow.high, Math.max(cfg.flow.low, raw));
   return { targetSuccess, targetDifficulty: skill - logit(targetSuccess) };

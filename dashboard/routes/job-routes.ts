@@ -19,8 +19,9 @@ export function jobRoutes(ctx: IngressContext): Router {
     if (!isQueueName(queue)) throw new HttpError(404, 'not_found', `no queue named ${queue}`);
     // State first, then the job: a job that finishes between two reads must not be reported as
     // 'completed' with the result it did not yet have when its hash was read.
-    const state = await ctx.producer.queue(queue).getJobState(jobId);
-    const job = state === 'unknown' ? undefined : await Job.fromId(ctx.producer.queue(queue), jobId);
+    const bullQueue = ctx.producer.queue(queue);
+    const state = await bullQueue.getJobState(jobId);
+    const job = state === 'unknown' ? undefined : await Job.fromId(bullQueue, jobId);
     if (!job) throw new HttpError(404, 'not_found', `no job ${jobId} in ${queue}`);
     res.json({
       id: job.id,
