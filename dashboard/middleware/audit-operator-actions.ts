@@ -20,8 +20,14 @@ export function routePattern(req: Request): string | undefined {
  * The entry is written after the response, so a Postgres that is down cannot turn an operator action
  * into an error; a failed write is logged at error level with the whole entry, so it is not lost.
  * Request bodies are never recorded: they may carry learner data.
+ *
+ * Careful: because the write happens after the answer, two actions in quick succession would race
+ * for pool connections and could land in the log in the wrong order (seen in CI: a pause logged
+ * before the replay that preceded it). Entries therefore carry the time the action finished, and
+ * this process writes them one after another, in that order.
  */
 export function auditOperatorActions(db: Db, logger: Logger) {
+  let previousWrite: Promise<void> = Promise.resolve();
   return (req: Request, res: Response, next: NextFunction) => {
     if (!mutatingMethods.has(req.method)) return next();
     res.once('finish', () => {
@@ -33,10 +39,13 @@ export function auditOperatorActions(db: Db, logger: Logger) {
         target: path,
         ip: req.ip ?? null,
         details: { status: res.statusCode, scope: req.caller.scope, requestId: String(req.id ?? '') },
+        at: new Date(),
       };
-      recordAudit(db, entry).catch((error: Error) =>
-        logger.error({ audit: entry, err: { message: error.message } }, 'could not write the audit log entry'),
-      );
+      previousWrite = previousWrite
+        .then(() => recordAudit(db, entry))
+        .catch((error: Error) =>
+          logger.error({ audit: entry, err: { message: error.message } }, 'could not write the audit log entry'),
+        );
     });
     next();
   };
