@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadDefaultModel } from '../../core/bloom/model.js';
 import { scoreQuestion } from '../../core/bloom/score-question.js';
 import { questionContentHash } from '../../core/contracts/question-contracts.js';
@@ -102,14 +102,15 @@ describe('generate → answer → generate again, over HTTP with real Redis and 
   });
 
   it('records a decision trace for the session and for the rules that fired', async () => {
-    let rows: any[] = [];
-    for (let i = 0; i < 100 && rows.length < 2; i++) {
-      rows = await system.query('SELECT kind FROM decision_insights WHERE user_id = $1', [userId]);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const kinds = rows.map((r) => r.kind);
-    expect(kinds).toContain('session-generation');
-    expect(kinds).toContain('feedback-rule:streak-up');
+    // Traces are written asynchronously; earlier sessions' traces may already be there.
+    await vi.waitFor(
+      async () => {
+        const kinds = (await system.query('SELECT kind FROM decision_insights WHERE user_id = $1', [userId])).map((r) => r.kind);
+        expect(kinds).toContain('session-generation');
+        expect(kinds).toContain('feedback-rule:streak-up');
+      },
+      { timeout: 30_000, interval: 100 },
+    );
   });
 
   it('refuses results for an unknown session or for questions not in the session', async () => {

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AlertRule } from '../../core/alerts/alert-rule.js';
 import { defaultAlertRules } from '../../core/alerts/default-alert-rules.js';
 import { readDecisionWriteP99, recordDecisionWriteLatency } from '../../observability/decision-write-latency.js';
@@ -58,7 +57,7 @@ describe('alert signals from shared stores', () => {
     const worker = new Worker('question-validation', async () => undefined, { connection, prefix: system.config.QUEUE_PREFIX, autorun: false });
     try {
       await worker.waitUntilReady();
-      for (let i = 0; i < 50 && (await producer.queue('question-validation').getWorkersCount()) === 0; i++) await sleep(20);
+      await vi.waitFor(async () => expect(await producer.queue('question-validation').getWorkersCount()).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
       const after = await evaluate();
       expect(after.resolved).toContain('queue-without-worker/question-validation');
       expect(after.firing).not.toContain('queue-without-worker/question-validation');
@@ -100,12 +99,11 @@ describe('alert signals from shared stores', () => {
   it('the worker runtime counts real job outcomes into Redis', async () => {
     const { producer, redis, config } = system.services;
     await producer.send('monitoring', 'evaluate-alerts', {});
-    let completed = 0;
-    for (let i = 0; i < 100 && completed === 0; i++) {
-      await sleep(50); // the runtime flushes its counts once a second
-      completed = (await readJobOutcomes(redis, config.QUEUE_PREFIX, 5, clock)).get('monitoring')?.completed ?? 0;
-    }
-    expect(completed).toBeGreaterThanOrEqual(1);
+    // The runtime flushes its counts once a second.
+    await vi.waitFor(
+      async () => expect((await readJobOutcomes(redis, config.QUEUE_PREFIX, 5, clock)).get('monitoring')?.completed).toBeGreaterThanOrEqual(1),
+      { timeout: 30_000, interval: 50 },
+    );
   });
 
   it('decision-write p99 from the shared latency histogram', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Worker } from 'bullmq';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
 import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../support/test-system.js';
 
@@ -139,11 +139,15 @@ describe('dead letters and the audit log', () => {
     expect(pause.status).toBeLessThan(300);
     expect(await queue.isPaused()).toBe(true);
 
-    let rows: Awaited<ReturnType<typeof auditRows>> = [];
-    for (let i = 0; i < 50 && rows.length < 3; i++) {
-      rows = await auditRows(withCors);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The audit entry is written after the answer.
+    const rows = await vi.waitFor(
+      async () => {
+        const written = await auditRows(withCors);
+        expect(written).toHaveLength(3);
+        return written;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     expect(rows).toEqual([
       expect.objectContaining({ actor: keyId(producerKey), action: 'POST /api/admin/queues/:queue/replay-failed', details: expect.objectContaining({ status: 403 }) }),
       expect.objectContaining({ actor: keyId(operatorKey), action: 'POST /api/admin/queues/:queue/replay-failed', target: '/api/admin/queues/monitoring/replay-failed', details: expect.objectContaining({ status: 200 }) }),

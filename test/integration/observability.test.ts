@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../observability/logger.js';
 import { type TestSystem, operatorKey, startTestSystem } from '../support/test-system.js';
 
@@ -168,7 +168,7 @@ describe('logs', () => {
     // A job's lines: run one evaluation, whose processor logs through the job-scoped logger.
     await system.services.db.insertInto('alerts').values({ rule_id: 'gone-rule', severity: 'warning', status: 'firing', message: 'x', started_at: new Date() }).execute();
     const id = await system.services.producer.send('monitoring', 'evaluate-alerts', {});
-    for (let i = 0; i < 200 && !logLines.some((l) => l.msg === 'alert resolved' && l.jobId === id); i++) await new Promise((r) => setTimeout(r, 25));
+    await vi.waitFor(() => expect(logLines.some((l) => l.msg === 'alert resolved' && l.jobId === id)).toBe(true), { timeout: 30_000, interval: 25 });
     const jobLines = logLines.filter((l) => l.msg === 'alert resolved');
     expect(jobLines.length).toBeGreaterThanOrEqual(1);
     for (const line of jobLines) expect(line).toMatchObject({ jobId: id, queue: 'monitoring', job: 'evaluate-alerts' });
