@@ -122,11 +122,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   let server: Server | undefined;
   let waiter: JobWaiter | undefined;
+  let auditWritten: (() => Promise<void>) | undefined;
   let shuttingDown = false;
   let url: string | undefined;
   if (roles.ingress) {
     waiter = new JobWaiter(workerConnection, config.QUEUE_PREFIX, (q) => producer.queue(q));
-    const app = createIngress({
+    const ingress = createIngress({
       config,
       db,
       producer,
@@ -144,7 +145,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       queueWorkers: async () => (await readQueueStatus(producer)).map(({ queue, workers }) => ({ queue, workers })),
       lastVerifiedBackup: () => lastVerifiedBackupOrInstallAt(db),
     });
-    server = createServer(app);
+    auditWritten = ingress.auditWritten;
+    server = createServer(ingress.app);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
@@ -191,6 +193,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       await waiter?.close();
       await producer.close();
       await Promise.allSettled([producerConnection.quit(), workerConnection.quit()]);
+      // Every request is answered by now; its audit entry may still be on its way to Postgres.
+      await auditWritten?.();
       await db.destroy();
     })();
     return closing;

@@ -34,8 +34,14 @@ function loggedPath(url: string): string {
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
+export interface Ingress {
+  app: Express;
+  /** Resolves once the operator audit entries of answered requests are written. */
+  auditWritten: () => Promise<void>;
+}
+
 /** The Express app of the ingress: middleware in a fixed order, then the route modules. */
-export function createIngress(ctx: IngressContext): Express {
+export function createIngress(ctx: IngressContext): Ingress {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -89,7 +95,8 @@ export function createIngress(ctx: IngressContext): Express {
     }),
   );
   app.use(parseBodies({ defaultLimit: jsonBodyLimit, rules: bodyRules }));
-  app.use(auditOperatorActions(ctx.db, ctx.logger));
+  const audit = auditOperatorActions(ctx.db, ctx.logger);
+  app.use(audit);
 
   for (const routes of routeModules) app.use(routes(ctx));
 
@@ -97,5 +104,5 @@ export function createIngress(ctx: IngressContext): Express {
     sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`),
   );
   app.use(errorHandler(ctx.logger));
-  return app;
+  return { app, auditWritten: audit.written };
 }

@@ -28,7 +28,7 @@ export function routePattern(req: Request): string | undefined {
  */
 export function auditOperatorActions(db: Db, logger: Logger) {
   let previousWrite: Promise<void> = Promise.resolve();
-  return (req: Request, res: Response, next: NextFunction) => {
+  const middleware = (req: Request, res: Response, next: NextFunction) => {
     if (!mutatingMethods.has(req.method)) return next();
     res.once('finish', () => {
       if (req.requiredScope !== 'operator' || !req.caller) return;
@@ -49,4 +49,7 @@ export function auditOperatorActions(db: Db, logger: Logger) {
     });
     next();
   };
+  /** Resolves once every entry queued so far is written (or logged as lost); shutdown awaits it before closing the pool. */
+  const written = () => previousWrite;
+  return Object.assign(middleware, { written });
 }

@@ -157,4 +157,26 @@ describe('dead letters and the audit log', () => {
     // Reads are not audited.
     expect(rows.some((r) => r.action.startsWith('GET'))).toBe(false);
   });
+
+  it('stores the entries of operator actions answered just before shutdown, in order', async () => {
+    const system = await startTestSystem('security-shutdown', { roles: { workers: [], ingress: true, schedulers: false } });
+    // Hold the audit table so the entries are still queued when shutdown begins.
+    const blocker = new pg.Client({ connectionString: system.databaseUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
+    const replay = await system.request('/api/admin/queues/monitoring/replay-failed', { method: 'POST', key: operatorKey });
+    expect(replay.status).toBe(200);
+    const pause = await system.request('/admin/queues/api/queues/monitoring/pause', { method: 'PUT', key: operatorKey });
+    expect(pause.status).toBeLessThan(300);
+    const closed = system.close();
+    await new Promise((r) => setTimeout(r, 300)); // shutdown reaches the database meanwhile
+    await blocker.query('COMMIT');
+    await blocker.end();
+    await closed;
+    expect(await auditRows(system)).toEqual([
+      expect.objectContaining({ actor: keyId(operatorKey), action: 'POST /api/admin/queues/:queue/replay-failed', details: expect.objectContaining({ status: 200 }) }),
+      expect.objectContaining({ actor: keyId(operatorKey), target: '/admin/queues/api/queues/monitoring/pause' }),
+    ]);
+  });
 });

@@ -14,7 +14,7 @@ export const publicRoutes = new Set(['GET /healthz', 'GET /readyz', 'GET /metric
  */
 export async function routeTableOf(system: TestSystem): Promise<RouteEntry[]> {
   const waiter = new JobWaiter(system.services.redis, system.config.QUEUE_PREFIX, (q) => system.services.producer.queue(q));
-  const app = createIngress({
+  const { app } = createIngress({
     config: system.config,
     db: system.services.db,
     producer: system.services.producer,
