@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Config } from '../core/config/config-schema.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { createIngress } from '../dashboard/create-ingress.js';
+import { type Ingress, createIngress } from '../dashboard/create-ingress.js';
 import { JobWaiter } from '../dashboard/job-waiter.js';
 import { KeyRing } from '../dashboard/middleware/api-key-auth.js';
 import { lastVerifiedBackupOrInstallAt } from '../db/queries/backup-freshness.js';
@@ -122,12 +122,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   let server: Server | undefined;
   let waiter: JobWaiter | undefined;
-  let auditWritten: (() => Promise<void>) | undefined;
+  let ingress: Ingress | undefined;
   let shuttingDown = false;
   let url: string | undefined;
   if (roles.ingress) {
     waiter = new JobWaiter(workerConnection, config.QUEUE_PREFIX, (q) => producer.queue(q));
-    const ingress = createIngress({
+    ingress = createIngress({
       config,
       db,
       producer,
@@ -145,7 +145,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       queueWorkers: async () => (await readQueueStatus(producer)).map(({ queue, workers }) => ({ queue, workers })),
       lastVerifiedBackup: () => lastVerifiedBackupOrInstallAt(db),
     });
-    auditWritten = ingress.auditWritten;
     server = createServer(ingress.app);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
@@ -185,6 +184,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       await bloom?.close();
       server?.closeAllConnections();
       await serverClosed;
+      // Every request is answered now; the audit entries of the last ones may still be on their way.
+      await ingress?.auditWritten();
       setQueueDepthSource(undefined);
       setClusterStateSource(undefined);
       // Scrapes keep working while workers drain; the listener goes with the HTTP server.
@@ -193,8 +194,6 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       await waiter?.close();
       await producer.close();
       await Promise.allSettled([producerConnection.quit(), workerConnection.quit()]);
-      // Every request is answered by now; its audit entry may still be on its way to Postgres.
-      await auditWritten?.();
       await db.destroy();
     })();
     return closing;

@@ -49,7 +49,6 @@ export function auditOperatorActions(db: Db, logger: Logger) {
     });
     next();
   };
-  /** Resolves once every entry queued so far is written (or logged as lost); shutdown awaits it before closing the pool. */
-  const written = () => previousWrite;
-  return Object.assign(middleware, { written });
+  // `written` resolves once every entry queued so far is written (or logged as lost).
+  return Object.assign(middleware, { written: () => previousWrite });
 }

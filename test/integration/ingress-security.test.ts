@@ -160,20 +160,24 @@ describe('dead letters and the audit log', () => {
 
   it('stores the entries of operator actions answered just before shutdown, in order', async () => {
     const system = await startTestSystem('security-shutdown', { roles: { workers: [], ingress: true, schedulers: false } });
-    // Hold the audit table so the entries are still queued when shutdown begins.
+    // Hold the audit table so the entries are still queued when shutdown begins; ending the client
+    // (also when an assertion fails) releases it, so shutdown can finish.
     const blocker = new pg.Client({ connectionString: system.databaseUrl });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
-    const replay = await system.request('/api/admin/queues/monitoring/replay-failed', { method: 'POST', key: operatorKey });
-    expect(replay.status).toBe(200);
-    const pause = await system.request('/admin/queues/api/queues/monitoring/pause', { method: 'PUT', key: operatorKey });
-    expect(pause.status).toBeLessThan(300);
-    const closed = system.close();
-    await new Promise((r) => setTimeout(r, 300)); // shutdown reaches the database meanwhile
-    await blocker.query('COMMIT');
-    await blocker.end();
-    await closed;
+    let closing: Promise<void> | undefined;
+    try {
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
+      const replay = await system.request('/api/admin/queues/monitoring/replay-failed', { method: 'POST', key: operatorKey });
+      expect(replay.status).toBe(200);
+      const pause = await system.request('/admin/queues/api/queues/monitoring/pause', { method: 'PUT', key: operatorKey });
+      expect(pause.status).toBeLessThan(300);
+      closing = system.close();
+      await new Promise((r) => setTimeout(r, 300)); // shutdown reaches the database meanwhile
+    } finally {
+      await blocker.end();
+      await (closing ?? system.close());
+    }
     expect(await auditRows(system)).toEqual([
       expect.objectContaining({ actor: keyId(operatorKey), action: 'POST /api/admin/queues/:queue/replay-failed', details: expect.objectContaining({ status: 200 }) }),
       expect.objectContaining({ actor: keyId(operatorKey), target: '/admin/queues/api/queues/monitoring/pause' }),
