@@ -26,6 +26,10 @@ export interface AdaptiveConfig {
     itemAlpha: number;
     itemBeta: number;
   };
+  /** The learner's skill filter (skill-filter.ts): prior variance and process noise. */
+  skillNoise: { v0: number; qAnswer: number; qDay: number };
+  /** Item difficulty beliefs and the level mapping's recalibration (difficulty-calibration.ts). */
+  calibration: { u0: number; ridge: number; minScale: number };
   /** Spaced-repetition algorithm for NEW review states; existing states keep theirs. */
   scheduler: ReviewAlgorithm;
   /** FSRS target retention (ts-fsrs `request_retention`). */
@@ -75,6 +79,8 @@ export interface AdaptiveConfig {
 
 export const defaultAdaptiveConfig: AdaptiveConfig = {
   elo: { alpha: 1.6, beta: 0.28, categoryGamma: 0.5, itemAlpha: 1, itemBeta: 0.02 },
+  skillNoise: { v0: 2.25, qAnswer: 0.02, qDay: 0.01 },
+  calibration: { u0: 0.5, ridge: 20, minScale: 0.1 },
   scheduler: 'fsrs',
   fsrsRetention: 0.9,
   trend: { lambda: 0.2, weight: 0.3 },
@@ -100,6 +106,8 @@ export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): Adap
   const d = defaultAdaptiveConfig;
   return {
     elo: { ...d.elo, ...overrides.elo },
+    skillNoise: { ...d.skillNoise, ...overrides.skillNoise },
+    calibration: { ...d.calibration, ...overrides.calibration },
     scheduler: overrides.scheduler ?? d.scheduler,
     fsrsRetention: overrides.fsrsRetention ?? d.fsrsRetention,
     trend: { ...d.trend, ...overrides.trend },
@@ -112,4 +120,4 @@ export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): Adap
 }
 
 /** Stamped on every trace; bump the first part when a formula or default above changes. */
-export const ADAPTIVE_MODEL_VERSION = `adaptive-1.1.0 (elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;
+export const ADAPTIVE_MODEL_VERSION = `adaptive-2.0.0 (laplace-kalman skill filter, calibrated level mapping, elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;

@@ -9,6 +9,7 @@
  *   answers that refined it (questions.rating / questions.answer_count).
  * Review states (per learner + question) are in core/scheduling/review-state.ts.
  */
+import { priorDifficulty, type DifficultyMapping } from './difficulty-calibration.js';
 import { levelToLogit } from './level.js';
 import type { Streaks } from './streak-rules.js';
 
@@ -35,7 +36,12 @@ export interface LearnerState {
   userId: string;
   /** Global Elo skill θ (logits; 0 = level 3). */
   skill: number;
-  /** Answers counted into the global skill (drives K). */
+  /**
+   * Variance of the belief about `skill` (logits²; skill-filter.ts). Absent in states written
+   * before the filter: read them with `skillVariance`, which falls back on the prior.
+   */
+  skillVar?: number;
+  /** Answers counted into the global skill. */
   answers: number;
   correct: number;
   categories: Record<string, CategoryState>;
@@ -76,15 +82,28 @@ export function createLearnerState(userId: string): LearnerState {
 
 export interface ItemState {
   questionId: string;
-  /** Elo difficulty d (logits). */
+  /** Difficulty d (logits): the posterior mean around the category's level mapping. */
   difficulty: number;
-  /** Answers that refined `difficulty` (drives the item's K). */
+  /** Answers that refined `difficulty`. */
   answers: number;
+  /**
+   * Information the answers carried about d (Σ I, skill-filter.ts); the item's variance is
+   * 1/(1/u0 + info). Absent (old rows) = 0.
+   */
+  info?: number;
 }
 
-/** A question never answered starts from its stated difficulty (1–5) on the logit scale. */
-export function createItemState(questionId: string, statedDifficulty?: number | null): ItemState {
-  return { questionId, difficulty: levelToLogit(statedDifficulty), answers: 0 };
+/**
+ * A question never answered starts from its stated difficulty (1–5) through its category's level
+ * mapping (difficulty-calibration.ts; without one, level.ts's one logit per level).
+ */
+export function createItemState(questionId: string, statedDifficulty?: number | null, mapping?: DifficultyMapping): ItemState {
+  return { questionId, difficulty: mapping ? priorDifficulty(statedDifficulty, mapping) : levelToLogit(statedDifficulty), answers: 0, info: 0 };
+}
+
+/** The learner's skill variance, the prior for states written before the filter. */
+export function skillVariance(learner: LearnerState, v0: number): number {
+  return learner.skillVar ?? v0;
 }
 
 /** Skill used for predictions in a category: θ_global + θ_category (0 for an unseen category). */

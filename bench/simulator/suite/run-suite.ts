@@ -95,17 +95,47 @@ function randomPort(seed: number): PolicyPort {
   };
 }
 
-/** Knows every true probability at the moment of asking; picks the closest to the flow centre. */
+/**
+ * The oracle knows every true probability at the moment of asking and sees the answers as they
+ * come, like the engine; like the engine's targets, each question it asks has a true P inside the
+ * flow band when the bank has one. Among those it picks by dynamic programming the question that
+ * maximises the chance of ending the session in flow: V(k, r) = chance of finishing in [0.70, 0.85]
+ * after k answers with r right, with later questions at P = 0.70 or 0.85 (V is linear in P, so the
+ * band's edges are the best choices). Without an in-band question it takes the one nearest 0.775.
+ */
+function flowValue(size: number): number[][] {
+  const v: number[][] = Array.from({ length: size + 1 }, () => new Array<number>(size + 1).fill(0));
+  for (let r = 0; r <= size; r += 1) {
+    const rate = r / size;
+    (v[size] as number[])[r] = rate >= 0.7 - 1e-9 && rate <= 0.85 + 1e-9 ? 1 : 0;
+  }
+  for (let k = size - 1; k >= 0; k -= 1) {
+    for (let r = 0; r <= k; r += 1) {
+      const up = (v[k + 1] as number[])[r + 1] as number;
+      const stay = (v[k + 1] as number[])[r] as number;
+      (v[k] as number[])[r] = Math.max(0.7 * up + 0.3 * stay, 0.85 * up + 0.15 * stay);
+    }
+  }
+  return v;
+}
+
 function oraclePort(): PolicyPort {
-  const used = new Map<string, Set<string>>();
-  const best = (learner: TruthLearner, now: number, available: readonly TruthItem[], skip: Set<string>): string | null => {
+  const value = flowValue(SESSION_SIZE);
+  const state = new Map<string, { skip: Set<string>; asked: number; right: number }>();
+  const best = (learner: TruthLearner, now: number, available: readonly TruthItem[], st: { skip: Set<string>; asked: number; right: number }): string | null => {
+    const next = value[Math.min(SESSION_SIZE, st.asked + 1)] as number[];
+    const up = next[st.right + 1] ?? 0;
+    const stay = next[st.right] ?? 0;
     let pick: string | null = null;
-    let miss = Infinity;
+    let score = -Infinity;
     for (const item of available) {
-      if (skip.has(item.questionId)) continue;
-      const m = Math.abs(learner.probability(item, now) - FLOW_CENTRE);
-      if (m < miss) {
-        miss = m;
+      if (st.skip.has(item.questionId)) continue;
+      const p = learner.probability(item, now);
+      const inBand = p >= 0.7 && p <= 0.85;
+      // In-band questions rank by flow value (≥ 0 + 1 bonus); others by closeness to the centre.
+      const s = inBand ? 1 + p * up + (1 - p) * stay : -Math.abs(p - FLOW_CENTRE);
+      if (s > score) {
+        score = s;
         pick = item.questionId;
       }
     }
@@ -113,17 +143,22 @@ function oraclePort(): PolicyPort {
   };
   return {
     async start(learner, sessionId, now, available) {
-      const skip = new Set<string>();
-      used.set(sessionId, skip);
-      const first = best(learner, now, available, skip);
+      const st = { skip: new Set<string>(), asked: 0, right: 0 };
+      state.set(sessionId, st);
+      const first = best(learner, now, available, st);
       if (!first) return [];
       return [first, ...Array.from({ length: SESSION_SIZE - 1 }, () => '?')].map((questionId) => ({ questionId }));
     },
     async answer(learner, sessionId, a, remaining, available) {
-      const skip = used.get(sessionId) as Set<string>;
-      skip.add(a.questionId);
-      if (remaining.length === 0) return [];
-      const next = best(learner, a.answeredAt + ANSWER_SPACING_MS, available, skip);
+      const st = state.get(sessionId) as { skip: Set<string>; asked: number; right: number };
+      st.skip.add(a.questionId);
+      st.asked += 1;
+      if (a.correct) st.right += 1;
+      if (remaining.length === 0) {
+        state.delete(sessionId);
+        return [];
+      }
+      const next = best(learner, a.answeredAt + ANSWER_SPACING_MS, available, st);
       if (!next) return [];
       return [{ questionId: next }, ...remaining.slice(1)];
     },
