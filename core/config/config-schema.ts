@@ -104,6 +104,8 @@ export const configSchema = z.object({
   CRON_BACKUP: cron.default('0 3 * * *'),
   CRON_BACKUP_VERIFY: cron.default('30 3 * * *'),
   CRON_BACKUP_PRUNE: cron.default('0 4 * * *'),
+  /** Level → difficulty recalibration (feedback-loop/recalibrate); hourly so new banks calibrate within a day. */
+  CRON_RECALIBRATION: cron.default('17 * * * *'),
   ALERT_EVALUATION_INTERVAL_MS: positiveInt.default(15_000),
   // JSON object by rule id, e.g. {"queue-depth-high":{"threshold":1000,"forSeconds":300}} (core/alerts).
   ALERT_RULE_OVERRIDES: z

@@ -79,6 +79,11 @@ export const feedbackResultsPayloadSchema = z.object({
   sessionId: idSchema,
   userId: idSchema,
   answers: z.array(sessionAnswerSchema).min(1).max(200),
+  /**
+   * Answers handed in during the session (POST /api/sessions/:sessionId/answers): re-plan the
+   * positions not yet answered and return them. Optional: jobs enqueued before it existed drain.
+   */
+  replan: z.boolean().optional(),
 });
 export type FeedbackResultsPayload = z.infer<typeof feedbackResultsPayloadSchema>;
 
@@ -93,5 +98,22 @@ export const feedbackResultsResultSchema = z.object({
   level: z.number().int().min(1).max(5),
   comebackMode: z.boolean(),
   firedRules: z.array(z.string().max(64)),
+  /** With `replan`: answers the session has received so far, and the re-planned rest. */
+  answered: z.number().int().min(0).optional(),
+  remaining: z.array(sessionQuestionSchema).optional(),
 });
 export type FeedbackResultsResult = z.infer<typeof feedbackResultsResultSchema>;
+
+/** feedback-loop/recalibrate: refit every category's stated-level → difficulty mapping. */
+export const recalibratePayloadSchema = z.object({});
+export const recalibrateResultSchema = z.object({
+  categories: z.array(
+    z.object({
+      categoryId: z.string(),
+      before: z.object({ scale: z.number(), offset: z.number() }),
+      after: z.object({ scale: z.number(), offset: z.number() }),
+      items: z.number().int().min(0),
+      information: z.number().min(0),
+    }),
+  ),
+});

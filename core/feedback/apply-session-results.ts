@@ -33,6 +33,7 @@ import { eloK, guessingFor } from '../learner/elo.js';
 import { itemVariance, laplaceStep, predictVariance } from '../learner/skill-filter.js';
 import {
   createItemState,
+  itemInformation,
   skillVariance,
   type CategoryState,
   type ItemState,
@@ -185,7 +186,7 @@ export function applySessionResults(input: ApplySessionResultsInput): ApplySessi
     const days = learner.lastAnsweredAt === null ? 0 : Math.max(0, at - learner.lastAnsweredAt) / DAY_MS;
     const learnerVar = predictVariance(skillVariance(learner, cfg.skillNoise.v0), days, cfg.skillNoise);
     const step = laplaceStep(skillBefore - item.difficulty, learnerVar, guessing, answer.correct);
-    const itemInfo = item.info ?? 0;
+    const itemInfo = itemInformation(item);
     const itemStep = laplaceStep(skillBefore - item.difficulty, itemVariance(itemInfo, cfg.calibration.u0), guessing, answer.correct);
     const residual = (answer.correct ? 1 : 0) - step.predicted;
     learner.skill = r6(learner.skill + step.delta);

@@ -9,6 +9,7 @@
  *   answers that refined it (questions.rating / questions.answer_count).
  * Review states (per learner + question) are in core/scheduling/review-state.ts.
  */
+import { defaultAdaptiveConfig } from '../adaptive-config.js';
 import { priorDifficulty, type DifficultyMapping } from './difficulty-calibration.js';
 import { levelToLogit } from './level.js';
 import type { Streaks } from './streak-rules.js';
@@ -65,6 +66,7 @@ export function createLearnerState(userId: string): LearnerState {
     version: LEARNER_STATE_VERSION,
     userId,
     skill: 0,
+    skillVar: defaultAdaptiveConfig.skillNoise.v0,
     answers: 0,
     correct: 0,
     categories: {},
@@ -101,10 +103,26 @@ export function createItemState(questionId: string, statedDifficulty?: number | 
   return { questionId, difficulty: mapping ? priorDifficulty(statedDifficulty, mapping) : levelToLogit(statedDifficulty), answers: 0, info: 0 };
 }
 
-/** The learner's skill variance, the prior for states written before the filter. */
+/**
+ * The learner's skill variance. States written before the filter have none: their variance is
+ * the old K(n) = 1.6/(1 + 0.28·n), which was the Kalman reading of that variance (elo.ts), so an
+ * old learner does not jump back to the prior.
+ */
 export function skillVariance(learner: LearnerState, v0: number): number {
-  return learner.skillVar ?? v0;
+  return learner.skillVar ?? Math.min(v0, LEGACY_K_ALPHA / (1 + LEGACY_K_BETA * learner.answers));
 }
+
+/**
+ * An item's evidence. Rows written before the filter have only an answer count: each answer near
+ * the flow centre carries about 0.2 of information (P(1 − P) at P ≈ 0.7).
+ */
+export function itemInformation(item: ItemState): number {
+  return item.info ?? LEGACY_INFO_PER_ANSWER * item.answers;
+}
+
+const LEGACY_K_ALPHA = 1.6;
+const LEGACY_K_BETA = 0.28;
+const LEGACY_INFO_PER_ANSWER = 0.2;
 
 /** Skill used for predictions in a category: θ_global + θ_category (0 for an unseen category). */
 export function categorySkill(learner: LearnerState, categoryId: string | null | undefined): number {

@@ -130,3 +130,32 @@ export function calibrationReport(stats: CalibrationStats): CalibrationReport {
     auc: aucFrom(stats.auc.right, stats.auc.wrong),
   };
 }
+
+/** One of 100 equal-width buckets of p with its counts and sums (as a SQL GROUP BY yields them). */
+export interface CalibrationBucket {
+  bucket: number;
+  n: number;
+  sumP: number;
+  correct: number;
+  sumLogLoss: number;
+  sumBrier: number;
+}
+
+/** Rebuilds the mergeable statistics from 100-bucket aggregates (ECE bins are 10 buckets each). */
+export function statsFromBuckets(buckets: Iterable<CalibrationBucket>): CalibrationStats {
+  const stats = emptyCalibrationStats();
+  for (const b of buckets) {
+    const i = Math.min(99, Math.max(0, Math.floor(b.bucket)));
+    stats.n += b.n;
+    stats.correct += b.correct;
+    stats.sumLogLoss += b.sumLogLoss;
+    stats.sumBrier += b.sumBrier;
+    const bin = stats.bins[Math.floor(i / 10)] as CalibrationBin;
+    bin.n += b.n;
+    bin.sumP += b.sumP;
+    bin.correct += b.correct;
+    (stats.auc.right[i] as number) += b.correct;
+    (stats.auc.wrong[i] as number) += b.n - b.correct;
+  }
+  return stats;
+}

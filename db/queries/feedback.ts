@@ -9,6 +9,8 @@ export interface AnswerRow {
   correct: boolean;
   responseMs?: number;
   answeredAt: Date;
+  /** The pick's predicted success when it was asked (the session's plan), for calibration. */
+  predicted?: number | null;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function insertNewAttempts(trx: Db, sessionId: string, userId: stri
         correct: a.correct,
         response_ms: a.responseMs ?? null,
         answered_at: a.answeredAt,
+        predicted: a.predicted ?? null,
       })),
     )
     .onConflict((oc) => oc.columns(['session_id', 'question_id']).doNothing())
@@ -44,12 +47,12 @@ export async function loadAnsweredQuestions(trx: Db, userId: string, questionIds
   if (questionIds.length === 0) return { questions, items, reviews };
   const rows = await trx
     .selectFrom('questions')
-    .select(['id', 'category_id', 'type', 'difficulty', 'rating', 'answer_count', sql<number | null>`jsonb_array_length(options)`.as('options_count')])
+    .select(['id', 'category_id', 'type', 'difficulty', 'rating', 'answer_count', 'rating_info', sql<number | null>`jsonb_array_length(options)`.as('options_count')])
     .where('id', 'in', questionIds)
     .execute();
   for (const r of rows) {
     questions[r.id] = { categoryId: r.category_id, type: r.type, optionsCount: r.options_count, statedDifficulty: r.difficulty };
-    if (r.rating !== null) items[r.id] = { questionId: r.id, difficulty: r.rating, answers: r.answer_count };
+    if (r.rating !== null) items[r.id] = { questionId: r.id, difficulty: r.rating, answers: r.answer_count, info: r.rating_info };
   }
   const reviewRows = await trx
     .selectFrom('review_states')
@@ -66,17 +69,30 @@ export async function loadAnsweredQuestions(trx: Db, userId: string, questionIds
  * update one question at once. Applying the change as a delta (rating + Δ) instead of writing the
  * value read earlier keeps both updates; each learner's row lock does not cover questions.
  */
-export async function applyItemChanges(trx: Db, changes: { questionId: string; delta: number; answers: number }[]): Promise<void> {
+export async function applyItemChanges(trx: Db, changes: { questionId: string; delta: number; answers: number; info?: number }[]): Promise<void> {
   for (const c of [...changes].sort((a, b) => (a.questionId < b.questionId ? -1 : 1))) {
     await trx
       .updateTable('questions')
       .set({
         rating: sql`COALESCE(rating, 0) + ${c.delta}`,
         answer_count: sql`answer_count + ${c.answers}`,
+        rating_info: sql`rating_info + ${c.info ?? 0}`,
       })
       .where('id', '=', c.questionId)
       .execute();
   }
+}
+
+/** The questions of a session answered so far, in answer order (per-answer hand-ins). */
+export async function sessionAnswers(trx: Db, sessionId: string): Promise<Array<{ questionId: string; correct: boolean }>> {
+  const rows = await trx
+    .selectFrom('attempts')
+    .select(['question_id', 'correct'])
+    .where('session_id', '=', sessionId)
+    .orderBy('answered_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ questionId: r.question_id, correct: r.correct }));
 }
 
 export async function upsertReviewStates(trx: Db, userId: string, reviews: ReviewState[], now: Date): Promise<void> {

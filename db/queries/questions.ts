@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { BloomScore } from '../../core/bloom/bloom-score.js';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
-import { levelToLogit } from '../../core/learner/level.js';
+import { priorDifficulty, type DifficultyMapping } from '../../core/learner/difficulty-calibration.js';
+import { loadMappings, mappingFor } from './difficulty-mappings.js';
 import type { Db } from '../database.js';
 
 export interface QuestionToStore {
@@ -11,10 +12,13 @@ export interface QuestionToStore {
   score: BloomScore;
 }
 
-/** The difficulty 1..5 the author gave seeds the Elo rating (the feedback loop refines it). */
-function seedColumns(q: QuestionToStore) {
+/**
+ * The difficulty 1..5 the author gave seeds the rating through the category's learned level
+ * mapping (difficulty-mappings.ts; the feedback loop and the recalibration job refine it).
+ */
+function seedColumns(q: QuestionToStore, mappings: Map<string, DifficultyMapping>) {
   return {
-    rating: levelToLogit(q.input.difficulty),
+    rating: priorDifficulty(q.input.difficulty, mappingFor(mappings, q.input.categoryId)),
     id: q.id,
     content_hash: q.contentHash,
     text: q.input.text,
@@ -55,9 +59,10 @@ export async function saveValidatedQuestions(db: Db, questions: QuestionToStore[
   // Callers that also record events pass their own transaction; otherwise open one here.
   const inTransaction = <T>(fn: (trx: Db) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
   await inTransaction(async (trx) => {
+    const mappings = await loadMappings(trx, unique.map((q) => q.input.categoryId ?? null));
     await trx
       .insertInto('questions')
-      .values(unique.map(seedColumns))
+      .values(unique.map((q) => seedColumns(q, mappings)))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
           content_hash: eb.ref('excluded.content_hash'),

@@ -28,11 +28,12 @@ export async function loadSessionCandidates(db: Db, q: CandidateQuery): Promise<
     difficulty: number | null;
     rating: number | null;
     answer_count: number;
+    rating_info: number;
     passed: boolean | null;
     review: ReviewState | null;
   }>`
     SELECT q.id, q.category_id, q.type, jsonb_array_length(q.options) AS options_count, q.difficulty,
-           q.rating, q.answer_count, v.passed, rs.state AS review
+           q.rating, q.answer_count, q.rating_info, v.passed, rs.state AS review
     FROM questions q
     LEFT JOIN LATERAL (
       SELECT passed FROM question_validations v
@@ -52,7 +53,7 @@ export async function loadSessionCandidates(db: Db, q: CandidateQuery): Promise<
     optionsCount: r.options_count,
     statedDifficulty: r.difficulty,
     validationPassed: r.passed,
-    item: r.rating === null ? null : ({ questionId: r.id, difficulty: r.rating, answers: r.answer_count } satisfies ItemState),
+    item: r.rating === null ? null : ({ questionId: r.id, difficulty: r.rating, answers: r.answer_count, info: r.rating_info } satisfies ItemState),
     review: r.review,
   }));
 }
@@ -60,6 +61,7 @@ export async function loadSessionCandidates(db: Db, q: CandidateQuery): Promise<
 export interface StoredSession {
   id: string;
   userId: string;
+  categoryId: string | null;
   size: number;
   questions: SessionPick[];
 }
@@ -67,10 +69,10 @@ export interface StoredSession {
 export async function getSession(db: Db, sessionId: string): Promise<StoredSession | undefined> {
   const row = await db
     .selectFrom('sessions')
-    .select(['id', 'user_id', 'size', 'questions'])
+    .select(['id', 'user_id', 'category_id', 'size', 'questions'])
     .where('id', '=', sessionId)
     .executeTakeFirst();
-  return row && { id: row.id, userId: row.user_id, size: row.size, questions: row.questions as SessionPick[] };
+  return row && { id: row.id, userId: row.user_id, categoryId: row.category_id, size: row.size, questions: row.questions as SessionPick[] };
 }
 
 /** Idempotent: a retried generate job finds its session already stored and changes nothing. */
@@ -90,4 +92,12 @@ export async function insertSession(
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
+}
+
+/**
+ * A session re-planned after answers handed in one at a time: the answered positions stay as
+ * they were asked, the rest are replaced by the new plan.
+ */
+export async function replaceSessionQuestions(db: Db, sessionId: string, questions: SessionPick[]): Promise<void> {
+  await db.updateTable('sessions').set({ questions: JSON.stringify(questions) }).where('id', '=', sessionId).execute();
 }

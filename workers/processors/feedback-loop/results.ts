@@ -13,10 +13,12 @@ import {
   loadAnsweredQuestions,
   refreshSessionOutcome,
   saveFeedbackApplication,
+  sessionAnswers,
   upsertReviewStates,
 } from '../../../db/queries/feedback.js';
 import { lockLearner, saveLearner } from '../../../db/queries/learners.js';
 import { getSession } from '../../../db/queries/sessions.js';
+import { replanSession, toResultQuestion } from './replan-session.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 
@@ -52,7 +54,11 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
     const learner = await lockLearner(trx, payload.userId);
     if (learner.status !== 'active') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
 
-    const answers = payload.answers.map((a) => ({ ...a, answeredAt: a.answeredAt ? new Date(a.answeredAt) : now }));
+    // The pick's prediction when it was asked (the session's current plan) is stored with the
+    // answer: the calibration metrics compare the two.
+    const planned = new Map(session.questions.map((q) => [q.questionId, q.predictedSuccess]));
+    const answers = payload.answers.map((a) => ({ ...a, answeredAt: a.answeredAt ? new Date(a.answeredAt) : now, predicted: planned.get(a.questionId) ?? null }));
+    const before = await sessionAnswers(trx, payload.sessionId);
     const fresh = await insertNewAttempts(trx, payload.sessionId, payload.userId, answers);
     const toApply = answers.filter((a) => fresh.has(a.questionId));
     const { questions, items, reviews } = await loadAnsweredQuestions(trx, payload.userId, [...fresh]);
@@ -65,13 +71,15 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       answers: toApply.map((a) => ({ questionId: a.questionId, correct: a.correct, responseMs: a.responseMs, answeredAt: a.answeredAt.getTime() })),
       now: now.getTime(),
       config: { scheduler: ctx.services.config.SPACED_REPETITION },
+      // Answers handed in one at a time: the once-per-session steps ran with the first ones.
+      continuing: before.length > 0,
     });
 
     if (toApply.length > 0) {
       await saveLearner(trx, out.learner, now);
       await applyItemChanges(
         trx,
-        out.applied.map((a) => ({ questionId: a.questionId, delta: a.difficultyAfter - a.difficultyBefore, answers: 1 })),
+        out.applied.map((a) => ({ questionId: a.questionId, delta: a.difficultyAfter - a.difficultyBefore, answers: 1, info: a.itemInfo })),
       );
       await upsertReviewStates(trx, payload.userId, Object.values(out.reviews), now);
     }
@@ -99,6 +107,8 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       outputs: rule.outputs,
       modelVersion: out.modelVersion,
     }));
+    const replanned = payload.replan ? await replanSession(ctx, trx, session, out.learner, now, toApply.length > 0) : undefined;
+    if (replanned?.trace) traces.push(replanned.trace);
     const result: FeedbackResultsResult = {
       sessionId: payload.sessionId,
       userId: payload.userId,
@@ -109,6 +119,7 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       level: skillToLevel(out.learner.skill),
       comebackMode: out.learner.comebackMode,
       firedRules: out.firedRules.map((r) => r.rule),
+      ...(replanned ? { answered: replanned.answered, remaining: replanned.remaining.map(toResultQuestion) } : {}),
     };
     await saveFeedbackApplication(trx, { jobKey, sessionId: payload.sessionId, userId: payload.userId, result, traces });
     return { result, traces };
