@@ -120,4 +120,4 @@ export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): Adap
 }
 
 /** Stamped on every trace; bump the first part when a formula or default above changes. */
-export const ADAPTIVE_MODEL_VERSION = `adaptive-2.0.0 (laplace-kalman skill filter, calibrated level mapping, elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;
+export const ADAPTIVE_MODEL_VERSION = `adaptive-2.0.0 (kalman-elo, level-calibration, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;

@@ -94,3 +94,14 @@ describe('level mapping recalibration', () => {
     expect(fitMapping([{ level: 2, difficulty: -1, info: 0 }], DEFAULT_MAPPING, settings)).toEqual({ scale: 1, offset: 0 });
   });
 });
+
+describe('model version', () => {
+  it('fits the decision-trace contract (≤ 100 characters), or every trace would be refused', async () => {
+    const { ADAPTIVE_MODEL_VERSION } = await import('../../../core/adaptive-config.js');
+    const { decisionTraceSchema } = await import('../../../core/contracts/decision-trace.js');
+    expect(ADAPTIVE_MODEL_VERSION.length).toBeLessThanOrEqual(100);
+    expect(
+      decisionTraceSchema.safeParse({ decisionId: 'd-1', kind: 'session-generation', createdAt: new Date().toISOString(), inputs: {}, outputs: {}, modelVersion: ADAPTIVE_MODEL_VERSION }).success,
+    ).toBe(true);
+  });
+});
