@@ -65,7 +65,7 @@ export async function recalibrateDifficulties(db: Db, settings: CalibrationSetti
       if (dOffset !== 0 || dScale !== 0) {
         await sql`
           UPDATE questions
-          SET rating = COALESCE(rating, 0) + (${dOffset} + ${dScale} * (LEAST(5, GREATEST(1, COALESCE(difficulty, 3))) - 3)) / (1 + ${settings.u0} * rating_info)
+          SET rating = COALESCE(rating, 0) + (${dOffset}::float8 + ${dScale}::float8 * (LEAST(5, GREATEST(1, COALESCE(difficulty, 3))) - 3)) / (1 + ${settings.u0}::float8 * rating_info)
           WHERE COALESCE(category_id, ${NO_CATEGORY}) = ${categoryId}
         `.execute(trx);
       }
