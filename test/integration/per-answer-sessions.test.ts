@@ -8,7 +8,7 @@ import { type TestSystem, operatorKey, startTestSystem } from '../support/test-s
 let system: TestSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem('per-answer', { roles: { workers: ['session-generation', 'feedback-loop', 'decision-insights'] } });
+  system = await startTestSystem('per-answer', { roles: { workers: ['session-generation', 'feedback-loop', 'decision-insights', 'retention-cleanup'] } });
   const model = loadDefaultModel();
   // 120 open questions over the five levels: open types (no guessing) keep predictions spread out.
   const bank = Array.from({ length: 120 }, (_, i) => ({
@@ -119,5 +119,14 @@ describe('answers handed in one at a time (POST /api/sessions/:sessionId/answers
     expect(body.days).toHaveLength(1);
     const bad = await system.request('/api/analytics/calibration?from=2025-02-30', { key: operatorKey });
     expect(bad.status).toBe(400);
+
+    // The daily roll-up carries the same figures for its day.
+    const day = body.days[0].day as string;
+    const jobId = await system.services.producer.send('retention-cleanup', 'rollup', { day });
+    const status = (await system.jobStatus(`/api/jobs/retention-cleanup/${encodeURIComponent(jobId)}`)) as any;
+    expect(status.state).toBe('completed');
+    expect(status.result.calibration).toMatchObject({ n: 13, ece: body.overall.ece, brier: body.overall.brier });
+    const [row] = await system.query('SELECT calibration FROM analytics_daily WHERE day = $1::date', [day]);
+    expect(row.calibration.n).toBe(13);
   });
 });
