@@ -36,6 +36,25 @@ export const sessionQuestionSchema = z.object({
   phase: z.enum(['warm-up', 'build-up', 'peak', 'cool-down']).optional(),
 });
 
+/** A composed pick as the contract shows it (the trace keeps the rest: share, due, category). */
+export const toSessionQuestion = (q: {
+  questionId: string;
+  position: number;
+  targetDifficulty: number;
+  predictedSuccess: number;
+  reason: string;
+  targetSuccess?: number;
+  phase?: string;
+}): z.infer<typeof sessionQuestionSchema> => ({
+  questionId: q.questionId,
+  position: q.position,
+  targetDifficulty: q.targetDifficulty,
+  predictedSuccess: q.predictedSuccess,
+  reason: q.reason,
+  targetSuccess: q.targetSuccess,
+  phase: q.phase as 'warm-up' | 'build-up' | 'peak' | 'cool-down' | undefined,
+});
+
 export const generateSessionResultSchema = z.object({
   sessionId: idSchema,
   questions: z.array(sessionQuestionSchema),

@@ -8,12 +8,8 @@
  */
 import { QueueEvents } from 'bullmq';
 import type { System } from '../../../app/system.js';
-import { loadDefaultModel } from '../../../core/bloom/model.js';
-import type { QuestionInput } from '../../../core/bloom/question-input.js';
-import { scoreQuestion } from '../../../core/bloom/score-question.js';
-import { questionContentHash } from '../../../core/contracts/question-contracts.js';
 import type { FeedbackResultsResult, GenerateSessionResult } from '../../../core/contracts/session-contracts.js';
-import { saveValidatedQuestions } from '../../../db/queries/questions.js';
+import { storeSimulatedBank } from '../store-bank.js';
 import type { PolicyPort } from './run-suite.js';
 import type { TruthItem, TruthLearner } from './truth-world.js';
 
@@ -24,7 +20,6 @@ export class QueueSuiteEngine implements PolicyPort {
   private readonly sessions = new Map<string, { id: string; answered: number }>();
   private events?: { generate: QueueEvents; feedback: QueueEvents };
   private nextRecalibration = -Infinity;
-  private readonly model = loadDefaultModel();
 
   constructor(
     private readonly system: System,
@@ -48,19 +43,7 @@ export class QueueSuiteEngine implements PolicyPort {
   private async store(available: readonly TruthItem[]): Promise<void> {
     const fresh = available.filter((q) => !this.stored.has(q.questionId));
     if (fresh.length === 0) return;
-    const rows = fresh.map((q) => {
-      const input: QuestionInput = {
-        id: q.questionId,
-        text: `Simulated ${q.type.replace('_', ' ')} question ${q.questionId} on ${q.categoryId}.`,
-        type: q.type as QuestionInput['type'],
-        difficulty: q.statedDifficulty,
-        categoryId: q.categoryId,
-        learningObjective: 'Simulated objective',
-        ...(q.optionsCount ? { options: Array.from({ length: q.optionsCount }, (_, i) => `option ${i + 1}`) } : {}),
-      };
-      return { id: q.questionId, contentHash: questionContentHash(input), input, score: { ...scoreQuestion(input, this.model), passed: q.validationPassed } };
-    });
-    for (let i = 0; i < rows.length; i += 500) await saveValidatedQuestions(this.system.services.db, rows.slice(i, i + 500));
+    await storeSimulatedBank(this.system.services.db, fresh);
     for (const q of fresh) this.stored.add(q.questionId);
   }
 

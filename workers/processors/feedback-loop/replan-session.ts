@@ -7,19 +7,10 @@ import type { Db } from '../../../db/database.js';
 import { sessionAnswers } from '../../../db/queries/feedback.js';
 import { loadSessionCandidates, replaceSessionQuestions, type StoredSession } from '../../../db/queries/sessions.js';
 import type { ProcessorContext } from '../../runtime/processor.js';
+// Same pool as session generation: the questions rated nearest the learner, plus due reviews.
+import { CANDIDATE_POOL } from '../session-generation/generate.js';
 
-/** Same pool as session generation: the questions rated nearest the learner, plus due reviews. */
-const CANDIDATE_POOL = 400;
 
-export const toResultQuestion = (q: SessionPick) => ({
-  questionId: q.questionId,
-  position: q.position,
-  targetDifficulty: q.targetDifficulty,
-  predictedSuccess: q.predictedSuccess,
-  reason: q.reason,
-  targetSuccess: q.targetSuccess,
-  phase: q.phase,
-});
 
 export interface Replanned {
   answered: number;

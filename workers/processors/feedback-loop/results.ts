@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { resolveAdaptiveConfig } from '../../../core/adaptive-config.js';
 import { analyticsEventId } from '../../../core/contracts/analytics-events.js';
 import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
-import type { FeedbackResultsResult } from '../../../core/contracts/session-contracts.js';
+import { toSessionQuestion, type FeedbackResultsResult } from '../../../core/contracts/session-contracts.js';
 import { applySessionResults } from '../../../core/feedback/apply-session-results.js';
 import { skillToLevel } from '../../../core/learner/level.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
@@ -18,7 +18,7 @@ import {
 } from '../../../db/queries/feedback.js';
 import { lockLearner, saveLearner } from '../../../db/queries/learners.js';
 import { getSession } from '../../../db/queries/sessions.js';
-import { replanSession, toResultQuestion } from './replan-session.js';
+import { replanSession } from './replan-session.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 
@@ -119,7 +119,7 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       level: skillToLevel(out.learner.skill),
       comebackMode: out.learner.comebackMode,
       firedRules: out.firedRules.map((r) => r.rule),
-      ...(replanned ? { answered: replanned.answered, remaining: replanned.remaining.map(toResultQuestion) } : {}),
+      ...(replanned ? { answered: replanned.answered, remaining: replanned.remaining.map(toSessionQuestion) } : {}),
     };
     await saveFeedbackApplication(trx, { jobKey, sessionId: payload.sessionId, userId: payload.userId, result, traces });
     return { result, traces };
