@@ -13,6 +13,7 @@ import {
 } from '../core/bloom/cross-fit.js';
 import { expectedCalibrationError } from '../core/bloom/calibration.js';
 import { BLOOM_LEVELS } from '../core/bloom/levels.js';
+import { stemRows } from '../core/bloom/question-stems.js';
 import { createRng } from '../core/random.js';
 import { analyseRows, trainAnalysed, type AnalysedRow, type TrainOptions } from '../core/bloom/train.js';
 import { dataArgs, loadRows, bloomDataOptions } from './bloom-args.js';
@@ -32,7 +33,7 @@ import { repoRoot } from './bloom-data.js';
  * also written as JSON (default bench/results/bloom-eval.json).
  *
  *   npx tsx cli/bloom-eval.ts [--data DIR] [--extra file.csv …] [--keywords k.json] [--weights w.json]
- *                             [--folds 5] [--seed 42] [--cv] [--no-random] [--quiet] [--json FILE]
+ *                             [--folds 5] [--seed 42] [--cv] [--no-random] [--no-stems] [--quiet] [--json FILE]
  *                             [--l2 X] [--source-balance X] [--class-balance X]
  *                             [--complexity]   (print per-level complexity percentiles instead)
  * The training overrides are for experiments; the committed model uses the defaults.
@@ -175,6 +176,7 @@ function main(): void {
       seed: { type: 'string', default: '42' },
       cv: { type: 'boolean', default: false },
       'no-random': { type: 'boolean', default: false },
+      'no-stems': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       complexity: { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -196,6 +198,7 @@ function main(): void {
   const started = performance.now();
   const { rows } = loadRows(args, (m) => console.warn(`warning: ${m}`));
   const analysed = analyseRows(rows);
+  const stems = values['no-stems'] ? [] : analyseRows(stemRows());
   const parseMs = performance.now() - started;
   const sources = sourcesOf(analysed);
   console.log(`bloom-eval: ${analysed.length} rows from ${sources.length} sources, parsed in ${(parseMs / 1000).toFixed(1)} s`);
@@ -211,7 +214,7 @@ function main(): void {
   };
 
   // (a) LODO, with calibration cross-fitted on the other sources.
-  const oos = leaveOneSourceOut(analysed, options);
+  const oos = leaveOneSourceOut(analysed, options, stems);
   const calibrations: Record<string, unknown> = {};
   const allLodo: CalibratedPrediction[] = [];
   for (const source of sources) {
@@ -229,10 +232,7 @@ function main(): void {
   // (b) random split, pooled.
   if (!values['no-random']) {
     const fold = stratifiedFolds(analysed, 5, seed, (r) => `${r.source ?? ''}\u0000${r.level}`);
-    const model = trainAnalysed(
-      analysed.filter((_, i) => fold[i] !== 0),
-      options,
-    );
+    const model = trainAnalysed([...analysed.filter((_, i) => fold[i] !== 0), ...stems], options);
     const test = analysed.filter((_, i) => fold[i] === 0);
     const preds = applyCalibration(scoreRows(model, test), shipped);
     for (const source of sources) {
@@ -289,6 +289,7 @@ function main(): void {
         seed,
         levels: BLOOM_LEVELS,
         trainOptions: options,
+        questionStems: stems.length,
         rows: Object.fromEntries(sources.map((s) => [s, analysed.filter((r) => r.source === s).length])),
         notes: {
           lodo: 'trained on every other source; calibration fitted on the other sources’ out-of-source predictions only',

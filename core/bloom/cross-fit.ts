@@ -50,16 +50,20 @@ export function scoreRows(model: BloomModel, rows: readonly AnalysedRow[]): OutO
   });
 }
 
-/** Trains once per source without it and scores that source: every row scored out of source. */
+/**
+ * Trains once per source without it and scores that source: every row scored out of source.
+ * `trainOnly` rows (the question-stem prior) join every training set and are never tested.
+ */
 export function leaveOneSourceOut(
   rows: readonly AnalysedRow[],
   options: TrainOptions,
+  trainOnly: readonly AnalysedRow[] = [],
   onSource?: (source: string, model: BloomModel) => void,
 ): OutOfSourceRow[] {
   const out: OutOfSourceRow[] = [];
   for (const source of sourcesOf(rows)) {
     const model = trainAnalysed(
-      rows.filter((r) => (r.source ?? '') !== source),
+      [...rows.filter((r) => (r.source ?? '') !== source), ...trainOnly],
       options,
     );
     onSource?.(source, model);
