@@ -34,7 +34,7 @@ import { repoRoot } from './bloom-data.js';
  *
  *   npx tsx cli/bloom-eval.ts [--data DIR] [--extra file.csv …] [--keywords k.json] [--weights w.json]
  *                             [--folds 5] [--seed 42] [--cv] [--no-random] [--no-stems] [--quiet] [--json FILE]
- *                             [--l2 X] [--source-balance X] [--class-balance X]
+ *                             [--l2 X] [--source-balance X] [--class-balance X] [--bow-scale X]
  *                             [--complexity]   (print per-level complexity percentiles instead)
  * The training overrides are for experiments; the committed model uses the defaults.
  */
@@ -183,6 +183,7 @@ function main(): void {
       l2: { type: 'string' },
       'source-balance': { type: 'string' },
       'class-balance': { type: 'string' },
+      'bow-scale': { type: 'string' },
     },
   });
   const args = dataArgs(values);
@@ -194,6 +195,7 @@ function main(): void {
     l2: values.l2 === undefined ? undefined : Number(values.l2),
     sourceBalance: values['source-balance'] === undefined ? undefined : Number(values['source-balance']),
     classBalance: values['class-balance'] === undefined ? undefined : Number(values['class-balance']),
+    featureScale: values['bow-scale'] === undefined ? undefined : { w: Number(values['bow-scale']), b: Number(values['bow-scale']) },
   };
   const started = performance.now();
   const { rows } = loadRows(args, (m) => console.warn(`warning: ${m}`));
