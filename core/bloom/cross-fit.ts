@@ -1,5 +1,4 @@
 import {
-  calibrationOf,
   clearKeywordCount,
   keywordMatchesOf,
   scoreAnalysis,
@@ -122,9 +121,4 @@ export function applyCalibration(rows: readonly OutOfSourceRow[], cal: Calibrati
       source: r.row.source ?? '',
     };
   });
-}
-
-/** The calibration a model already carries, for scoring rows it was not fitted on. */
-export function modelCalibration(model: BloomModel): Calibration {
-  return calibrationOf(model);
 }
