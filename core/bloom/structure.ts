@@ -332,10 +332,16 @@ export function analyseStructure(rawText: string): Structure {
   let taskFound = false;
   for (const sentence of sentences.slice(1, MAX_SENTENCES)) {
     const asks = sentence === questionSentence;
-    const q = asks ? mainClause(sentence) : { terms: tag(head(sentence, HEAD_TOKENS)), intro: undefined };
-    const qParse = parseClause(q.terms, sentence.endsWith('?'));
+    // Cost: a later statement is tagged on its first 3 words only (enough to spot an imperative);
+    // the full head is tagged only for the sentence that becomes the task.
+    let q = asks ? mainClause(sentence) : { terms: tag(head(sentence, 3)), intro: undefined };
+    let qParse = parseClause(q.terms, sentence.endsWith('?'));
     const instructs = qParse.form === 'imperative' && qParse.verbIndex >= 0 && !SCENE_VERBS.has(lemma(qParse.terms[qParse.verbIndex]!));
     if (!taskFound && (asks || instructs) && sceneSetting(parse)) {
+      if (!asks) {
+        q = { terms: tag(head(sentence, HEAD_TOKENS)), intro: undefined };
+        qParse = parseClause(q.terms, sentence.endsWith('?'));
+      }
       otherTerms.push(...parse.terms);
       secondary = summary(parse);
       parse = qParse;
