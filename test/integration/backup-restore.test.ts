@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../db/backup/manifest.js';
 import { restoreBackup } from '../../db/backup/restore-backup.js';
+import { tablesNotBackedUp } from '../../db/backup/table-inventory.js';
 import { type Db, createDatabase } from '../../db/database.js';
 import { ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
 import { listAudit } from '../../db/queries/audit-log.js';
@@ -112,7 +113,7 @@ describe('backups', () => {
 
     const manifest = await readManifest(first.path);
     const everyTable = await catalogue(system.services.db, tablesQuery);
-    expect(manifest.tables.map((t) => t.name).sort()).toEqual(everyTable.filter((t) => !['backups', 'kysely_migration', 'kysely_migration_lock'].includes(t)));
+    expect(manifest.tables.map((t) => t.name).sort()).toEqual(everyTable.filter((t) => !tablesNotBackedUp.includes(t)));
     expect(manifest.schemaVersion).toMatch(/^\d{4}_/);
     expect(manifest.tables.find((t) => t.name === 'decision_insights')!.rows).toBe(4); // two seeded learners + two above
     // questions before question_validations: restore order follows the foreign keys.
