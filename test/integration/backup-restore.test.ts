@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../db/backup/manifest.js';
+import { backupSourceAt } from '../../db/backup/backup-store.js';
 import { restoreBackup } from '../../db/backup/restore-backup.js';
+import type { BackupManifest } from '../../db/backup/manifest.js';
 import { tablesNotBackedUp } from '../../db/backup/table-inventory.js';
 import { type Db, createDatabase } from '../../db/database.js';
 import { ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
@@ -68,6 +69,8 @@ async function contents(db: Db, table: string): Promise<string> {
   const { rows } = await sql<{ j: string }>`SELECT coalesce(json_agg(t ORDER BY t::text), '[]')::text AS j FROM ${sql.table(table)} t`.execute(db);
   return rows[0]!.j;
 }
+
+const readManifest = (path: string): Promise<BackupManifest> => backupSourceAt(path, undefined).readManifest();
 
 async function catalogue(db: Db, query: string): Promise<string[]> {
   const { rows } = await sql.raw<{ v: string }>(query).execute(db);
@@ -138,7 +141,7 @@ describe('backups', () => {
   // The CLI runs as a child process (tsx compiles it first): slow on a busy machine, hence the timeouts.
   it('restores into an empty database with every table equal row for row (learnloop restore)', async () => {
     const targetUrl = await createTestDatabase('restored');
-    const restored = await cli(['restore', first.backupId], { DATABASE_URL: targetUrl });
+    const restored = await cli(['restore', first.backupId, '--from', system.databaseUrl], { DATABASE_URL: targetUrl });
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     expect(JSON.parse(restored.stdout)).toMatchObject({ backupId: first.backupId, rows: first.rows });
@@ -165,7 +168,7 @@ describe('backups', () => {
     expect(seq(await catalogue(target, sequencesQuery))).toEqual(['alerts_id_seq=3']);
 
     // A database that holds data is refused, and left as it was.
-    await expect(restoreBackup(target, { backupPath: first.path })).rejects.toThrow(/target database is not empty/);
+    await expect(restoreBackup(target, { source: backupSourceAt(first.path, undefined) })).rejects.toThrow(/target database is not empty/);
     expect(await contents(target, 'questions')).toBe(await contents(source, 'questions'));
   }, 180_000);
 
@@ -191,7 +194,7 @@ describe('backups', () => {
 
     const scratch = createDatabase({ url: await createTestDatabase('damaged') });
     extraDbs.push(scratch);
-    await expect(restoreBackup(scratch, { backupPath: second.path })).rejects.toThrow(/is damaged; nothing was restored[\s\S]*checksum mismatch/);
+    await expect(restoreBackup(scratch, { source: backupSourceAt(second.path, undefined) })).rejects.toThrow(/is damaged; nothing was restored[\s\S]*checksum mismatch/);
   });
 
   it('prunes backups past their age but keeps the newest verified one (learnloop backup)', async () => {
