@@ -18,7 +18,7 @@ const usage = `learnloop <command>
   ingress                  the HTTP ingress only
   worker [--queues a,b]    workers for the named queues (default: all) and the schedulers
   migrate                  bring the database schema to the newest migration and exit
-  backup                   take a logical backup of every table into BACKUP_DIR now and exit
+  backup                   take a logical backup of every table into the backup store now and exit
   restore <backup> [opts]  restore a backup into the EMPTY database at DATABASE_URL, or replace rows
                            in place (--replace, --table T, --as-of T): learnloop restore --help
 

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupSourceAt } from '../../db/backup/backup-store.js';
@@ -12,11 +10,11 @@ import { tablesNotBackedUp } from '../../db/backup/table-inventory.js';
 import { type Db, createDatabase } from '../../db/database.js';
 import { ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
 import { listAudit } from '../../db/queries/audit-log.js';
+import { runCli } from '../support/cli-process.js';
 import { finishedJob } from '../support/finished-job.js';
 import { seedLearner } from '../support/learner-rows.js';
 import { type TestSystem, createTestDatabase, operatorKey, startTestSystem } from '../support/test-system.js';
 
-const run = promisify(execFile);
 const backupDir = mkdtempSync(join(tmpdir(), 'learnloop-backups-'));
 const operator = { key: operatorKey };
 let system: TestSystem;
@@ -81,15 +79,7 @@ const tablesQuery = `SELECT c.relname AS v FROM pg_class c JOIN pg_namespace n O
 const partitionsQuery = `SELECT c.relname || ' ' || pg_get_expr(c.relpartbound, c.oid) AS v FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1`;
 const sequencesQuery = `SELECT sequencename || '=' || coalesce(last_value::text, '-') AS v FROM pg_sequences ORDER BY 1`;
 
-async function cli(args: string[], env: Record<string, string>) {
-  return run(join(process.cwd(), 'node_modules/.bin/tsx'), ['cli/learnloop.ts', ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: join(backupDir, 'cli-data'), BACKUP_DIR: backupDir, REDIS_URL: '', ...env },
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { DATA_DIR: join(backupDir, 'cli-data'), BACKUP_DIR: backupDir, REDIS_URL: '', ...env });
 
 async function backupNow(): Promise<any> {
   const res = await system.request('/api/admin/backups?wait=30000', { method: 'POST', json: { reason: 'test' }, ...operator });
