@@ -46,7 +46,7 @@ export async function startLocalRedis(options: { dataDir: string; port: number; 
   // A redis-server left behind by a killed run would write the same AOF: stop it first.
   await stopOrphan(pidFile, 'redis-server', 'SIGTERM');
   // The password goes in a config file (0600), not on the command line, where `ps` would show it.
-  const { secret: password } = readOrCreateSecret(join(dir, 'redis.password'));
+  const password = readOrCreateSecret(join(dir, 'redis.password'));
   const configFile = join(dir, 'redis.conf');
   writeFileSync(configFile, `requirepass ${password}\n`, { mode: 0o600 });
 

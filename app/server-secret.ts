@@ -9,20 +9,23 @@ import { dirname } from 'node:path';
  * to the same DATA_DIR, uses the same one. Never a fixed password: anyone who can reach the port
  * would otherwise own the data.
  */
-export function readOrCreateSecret(file: string): { secret: string; created: boolean } {
-  if (existsSync(file)) {
-    const secret = readFileSync(file, 'utf8').trim();
-    if (secret) return { secret, created: false };
-  }
-  mkdirSync(dirname(file), { recursive: true });
-  // Hex: safe inside URLs, config files and command lines without quoting.
-  const secret = randomBytes(24).toString('hex');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600); // a file that existed empty keeps its mode otherwise
-  return { secret, created: true };
+export function readOrCreateSecret(file: string): string {
+  const existing = readSecret(file);
+  if (existing) return existing;
+  const secret = newSecret();
+  writeSecret(file, secret);
+  return secret;
 }
 
-/** Reads a secret written by readOrCreateSecret; undefined when there is none. */
+/** Hex: safe inside URLs, config files and command lines without quoting. */
+export const newSecret = () => randomBytes(24).toString('hex');
+
 export function readSecret(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
+export function writeSecret(file: string, secret: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // a file that existed keeps its mode otherwise
 }

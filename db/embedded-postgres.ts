@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { readOrCreateSecret } from '../app/server-secret.js';
+import { newSecret, readOrCreateSecret, readSecret, writeSecret } from '../app/server-secret.js';
 import { stopOrphan } from './orphan-process.js';
 
 /**
@@ -71,9 +71,11 @@ export async function startEmbeddedPostgres(options: {
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   // A generated password per data directory. A directory initialised before that still has the
   // legacy password: start with it, then change it to the generated one (below).
-  const hadPasswordFile = existsSync(passwordFileOf(databaseDir));
-  const { secret: password } = readOrCreateSecret(passwordFileOf(databaseDir));
-  const legacy = !fresh && !hadPasswordFile;
+  const passwordFile = passwordFileOf(databaseDir);
+  const legacy = !fresh && readSecret(passwordFile) === undefined;
+  // DANGER: a legacy directory's new password is written down only once the server has it;
+  // written earlier, a failed start would leave a file that no longer matches the server.
+  const password = legacy ? newSecret() : readOrCreateSecret(passwordFile);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -99,6 +101,7 @@ export async function startEmbeddedPostgres(options: {
     } finally {
       await client.end();
     }
+    writeSecret(passwordFile, password);
   }
 
   const urlFor = (database: string) =>

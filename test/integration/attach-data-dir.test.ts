@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { claimDataDir, lockFileOf, readServersRecord } from '../../app/data-dir-lock.js';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { findFreePort } from '../../app/free-port.js';
+import { startLocalRedis } from '../../app/local-redis.js';
+import { passwordFileOf, startEmbeddedPostgres } from '../../db/embedded-postgres.js';
 import { processStartTime } from '../../db/orphan-process.js';
 import { type CliProcess, runCli, spawnCli } from '../support/cli-process.js';
 import { operatorKey, producerKey } from '../support/test-system.js';
@@ -50,6 +55,60 @@ describe('the DATA_DIR lock', () => {
     expect((await claimDataDir(dir)).kind).toBe('owner');
     expect(readServersRecord(dir)!.pid).toBe(process.pid);
   });
+});
+
+describe('server passwords', () => {
+  it('are required by the local Redis', async () => {
+    const redis = await startLocalRedis({ dataDir: join(scratch, 'redis-auth'), port: await findFreePort(), persistent: false });
+    try {
+      // A client without the password: Redis answers every command with NOAUTH.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(redis.port, '127.0.0.1', () => socket.write('PING\r\n'));
+        socket.once('data', (d) => {
+          resolve(String(d));
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      expect(answer).toMatch(/^-NOAUTH/);
+      const authenticated = new Redis(redis.url, { lazyConnect: true });
+      await authenticated.connect();
+      expect(await authenticated.ping()).toBe('PONG');
+      authenticated.disconnect();
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('move a Postgres data directory made with the old fixed password onto a generated one', async () => {
+    const dataDir = join(scratch, 'legacy-pg');
+    const port = await findFreePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    const superuser = async (url: string, query: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(query);
+      } finally {
+        await client.end();
+      }
+    };
+    // Make it what an older learnloop left: password `learnloop`, no password file.
+    await superuser(first.urlFor('postgres'), `ALTER ROLE postgres PASSWORD 'learnloop'`);
+    await first.stop();
+    rmSync(passwordFileOf(dataDir));
+
+    const second = await startEmbeddedPostgres({ dataDir, port });
+    try {
+      const generated = readFileSync(passwordFileOf(dataDir), 'utf8').trim();
+      expect(generated).toMatch(/^[0-9a-f]{48}$/);
+      expect(second.url).toContain(`:${generated}@`);
+      await superuser(second.urlFor('postgres'), 'SELECT 1');
+      await expect(superuser(`postgres://postgres:learnloop@127.0.0.1:${port}/postgres`, 'SELECT 1')).rejects.toThrow(/password authentication failed/);
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
 });
 
 describe('a CLI command on the DATA_DIR of a running system', () => {
