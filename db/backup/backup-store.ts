@@ -46,7 +46,7 @@ export interface BackupStore {
   begin(backupId: string): Promise<BackupWriting>;
   /** Total bytes of a finished backup's files, manifest included. */
   sizeOf(backupId: string): Promise<number>;
-  /** Deletes a backup (its catalogue location is checked to belong to this store). */
+  /** Deletes a backup kept in this store (the directory store deletes only inside BACKUP_DIR). */
   remove(backupId: string, location: string | null): Promise<void>;
   /** Deletes what backups that crashed mid-way left more than a day before `now`. */
   removeAbandoned(now: Date): Promise<void>;
@@ -59,6 +59,14 @@ const chunkBytes = 1024 * 1024;
 /** The store BACKUP_STORE names; `db` is the system's database. */
 export function backupStoreFor(config: Pick<Config, 'BACKUP_STORE' | 'BACKUP_DIR' | 'DATA_DIR'>, db: Db): BackupStore {
   return config.BACKUP_STORE === 'postgres' ? postgresStore(db) : directoryStore(maintenanceDirs(config).backups);
+}
+
+/**
+ * The store a catalogue location belongs to, whatever BACKUP_STORE says now: a backup is deleted
+ * where it is kept, also after the setting changed.
+ */
+export function backupStoreAt(location: string, config: Pick<Config, 'BACKUP_DIR' | 'DATA_DIR'>, db: Db): BackupStore {
+  return location.startsWith(postgresPrefix) ? postgresStore(db) : directoryStore(maintenanceDirs(config).backups);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Db } from '../database.js';
-import type { BackupStore } from './backup-store.js';
+import type { Config } from '../../core/config/config-schema.js';
+import { backupStoreAt, backupStoreFor } from './backup-store.js';
 import { backupsCreatedBefore, deleteBackupRow, newestCompletedBackup, newestVerifiedBackup } from '../queries/backups.js';
 
 const DAY_MS = 86_400_000;
@@ -13,7 +14,7 @@ const DAY_MS = 86_400_000;
  */
 export async function pruneBackups(
   db: Db,
-  options: { store: BackupStore; keepDays: number; now: Date },
+  options: { config: Pick<Config, 'BACKUP_STORE' | 'BACKUP_DIR' | 'DATA_DIR'>; keepDays: number; now: Date },
 ): Promise<{ removed: string[]; keptNewestVerified: string | null }> {
   const cutoff = new Date(options.now.getTime() - options.keepDays * DAY_MS);
   const verified = await newestVerifiedBackup(db);
@@ -23,11 +24,11 @@ export async function pruneBackups(
   const removed: string[] = [];
   for (const backup of await backupsCreatedBefore(db, cutoff)) {
     if (protectedIds.has(backup.id)) continue;
-    await options.store.remove(backup.id, backup.path);
+    if (backup.path) await backupStoreAt(backup.path, options.config, db).remove(backup.id, backup.path);
     await deleteBackupRow(db, backup.id);
     removed.push(backup.id);
   }
 
-  await options.store.removeAbandoned(options.now);
+  await backupStoreFor(options.config, db).removeAbandoned(options.now);
   return { removed, keptNewestVerified: verified?.id ?? null };
 }
