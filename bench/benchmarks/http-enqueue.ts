@@ -192,6 +192,7 @@ async function latencyAtHalfSaturation(env: BenchEnv, load: HttpLoadGenerator, q
         seconds,
         connections: LATENCY_CONNECTIONS,
         overallRate: rate,
+        paced: true,
         questionsFile,
         tag: `lat-r${run}`,
       });
@@ -211,7 +212,8 @@ async function latencyAtHalfSaturation(env: BenchEnv, load: HttpLoadGenerator, q
       notes: [
         `${runs} latency runs of ${seconds} s at ${rate} req/s = half of the ${Math.round(saturation)} jobs/s the pipeline sustained ` +
           `with a full queue in the same process (ingress + question-validation${insightsReady ? ' + decision-insights' : ''} workers); ` +
-          `latency per job = finishedOn − timestamp`,
+          `requests evenly spaced (fetch from the load process; autocannon's rate limit sends each second's quota as one burst, ` +
+          `which measured how long a burst takes to drain); latency per job = finishedOn − timestamp`,
       ],
     };
   } finally {
