@@ -4,18 +4,20 @@ import { analyticsEventId } from '../../../core/contracts/analytics-events.js';
 import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
 import type { FeedbackResultsResult } from '../../../core/contracts/session-contracts.js';
 import { applySessionResults } from '../../../core/feedback/apply-session-results.js';
+import { type LearnerState, createLearnerState } from '../../../core/learner/learner-state.js';
 import { skillToLevel } from '../../../core/learner/level.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import {
   applyItemChanges,
   findFeedbackApplication,
+  findUnrecordedAnswers,
   insertNewAttempts,
   loadAnsweredQuestions,
   refreshSessionOutcome,
   saveFeedbackApplication,
   upsertReviewStates,
 } from '../../../db/queries/feedback.js';
-import { lockLearner, saveLearner } from '../../../db/queries/learners.js';
+import { loadLearner, lockLearner, saveLearner } from '../../../db/queries/learners.js';
 import { getSession } from '../../../db/queries/sessions.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
@@ -25,7 +27,8 @@ import { sendTraces } from '../../runtime/send-trace.js';
  * review schedule, streaks, comeback mode and mastery (core/feedback/apply-session-results.ts).
  *
  * Exactly-once effects under at-least-once delivery:
- * - the learner's row is locked for the transaction, so one learner's jobs apply in turn;
+ * - the learner's row is locked for the write, so one learner's jobs apply in turn (the update is
+ *   computed before the lock, and again under it only if the learner or the new answers changed);
  * - attempts are unique per (session, question) and only newly inserted answers are applied, so a
  *   resubmission changes nothing twice;
  * - the result and the decision traces are stored in the same transaction (feedback_applications)
@@ -48,17 +51,13 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
   const cfg = resolveAdaptiveConfig({ scheduler: ctx.services.config.SPACED_REPETITION });
   const createdAt = ctx.job.enqueuedAt.toISOString();
 
-  const { result, traces } = await ctx.db.transaction().execute(async (trx) => {
-    const learner = await lockLearner(trx, payload.userId);
-    if (learner.status !== 'active') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
-
-    const answers = payload.answers.map((a) => ({ ...a, answeredAt: a.answeredAt ? new Date(a.answeredAt) : now }));
-    const fresh = await insertNewAttempts(trx, payload.sessionId, payload.userId, answers);
+  const answers = payload.answers.map((a) => ({ ...a, answeredAt: a.answeredAt ? new Date(a.answeredAt) : now }));
+  /** The model's update for these answers from this learner state (pure, plus one read). */
+  const compute = async (db: typeof ctx.db, state: LearnerState, fresh: ReadonlySet<string>) => {
     const toApply = answers.filter((a) => fresh.has(a.questionId));
-    const { questions, items, reviews } = await loadAnsweredQuestions(trx, payload.userId, [...fresh]);
-
+    const { questions, items, reviews } = await loadAnsweredQuestions(db, payload.userId, [...fresh]);
     const out = applySessionResults({
-      learner: learner.state,
+      learner: state,
       items,
       reviews,
       questions,
@@ -66,6 +65,27 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       now: now.getTime(),
       config: { scheduler: ctx.services.config.SPACED_REPETITION },
     });
+    return { toApply, out };
+  };
+
+  // The reads and the computation happen before the learner's row is locked, so the lock covers
+  // only the writes. Under the lock the guess is checked: if another job changed the learner, or
+  // the set of new answers is not the one guessed (a concurrent resubmission), it is computed
+  // again there — the slow path, correct as before.
+  const before = await loadLearner(ctx.db, payload.userId);
+  if (before.status === 'erased') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
+  const guessedFresh = await findUnrecordedAnswers(ctx.db, payload.sessionId, answers.map((a) => a.questionId));
+  const guessedState = before.status === 'active' ? before.state : createLearnerState(payload.userId);
+  const guess = await compute(ctx.db, guessedState, guessedFresh);
+
+  const { result, traces } = await ctx.db.transaction().execute(async (trx) => {
+    const learner = await lockLearner(trx, payload.userId);
+    if (learner.status !== 'active') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
+
+    const fresh = await insertNewAttempts(trx, payload.sessionId, payload.userId, answers);
+    const sameLearner = canonicalJson(learner.state) === canonicalJson(guessedState);
+    const sameAnswers = fresh.size === guessedFresh.size && [...fresh].every((id) => guessedFresh.has(id));
+    const { toApply, out } = sameLearner && sameAnswers ? guess : await compute(trx, learner.state, fresh);
 
     if (toApply.length > 0) {
       await saveLearner(trx, out.learner, now);
@@ -117,3 +137,10 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
   await sendTraces(ctx, traces);
   return result;
 });
+
+/** JSON with object keys sorted: a state read back from jsonb (which reorders keys) compares equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
