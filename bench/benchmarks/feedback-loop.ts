@@ -87,7 +87,7 @@ const benchmark: Benchmark = {
       }
       return {
         figures: [
-          figure('answers applied end to end', real, 'answers/s', { baseline: { name: 'BullMQ no-op, same payloads', runs: base } }),
+          figure('answers applied end to end', real, 'answers/s', { baseline: { name: 'BullMQ no-op, same payloads', runs: base }, target: { atLeast: 0.1 } }),
         ],
         notes: [
           `${jobs} sessions of ${ANSWERS_PER_SESSION} answers per run, ${LEARNERS} learners, ${questionIds.length} questions, concurrency ${concurrency}`,

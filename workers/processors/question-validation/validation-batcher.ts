@@ -4,6 +4,7 @@ import type { ValidationResult } from '../../../core/contracts/question-contract
 import { type StoredValidation, findStoredValidations, storeValidations, toValidationResult } from '../../../db/queries/questions.js';
 import type { Logger } from '../../../observability/logger.js';
 import { MicroBatcher } from '../../runtime/micro-batcher.js';
+import { isDataError, onePerServices } from '../../runtime/per-services.js';
 import type { WorkerServices } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 import { type ScoredQuestion, validationEvent, validationTrace } from './validation-records.js';
@@ -27,12 +28,6 @@ const MAX_BATCH = 64;
  * under load batches grow by themselves while the flushes in flight are busy (MicroBatcher).
  */
 const MAX_WAIT_MS = 1;
-
-/** SQLSTATE class 22 (data exception): the row itself is bad; retrying cannot help. */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('22');
-}
 
 const keyOf = (id: string, contentHash: string) => `${id}\u0000${contentHash}`;
 
@@ -151,14 +146,5 @@ export class ValidationBatcher {
   }
 }
 
-const batchers = new WeakMap<WorkerServices, ValidationBatcher>();
-
 /** The process's batcher for these services (a test process may run several systems). */
-export function validationBatcherFor(services: WorkerServices): ValidationBatcher {
-  let batcher = batchers.get(services);
-  if (!batcher) {
-    batcher = new ValidationBatcher(services);
-    batchers.set(services, batcher);
-  }
-  return batcher;
-}
+export const validationBatcherFor = onePerServices((services) => new ValidationBatcher(services));
