@@ -54,11 +54,14 @@ export interface System {
   close(): Promise<void>;
 }
 
-/** Concurrency per queue: configured, or for validation twice the Bloom threads so none idles. */
+/**
+ * Concurrency per queue: configured, or for validation 16 jobs per Bloom thread: `validate` jobs
+ * share batches (validation-batcher.ts), so jobs in flight become batch size, not CPU contention.
+ */
 export function concurrencyFor(config: Config, bloomThreads: number) {
   return (queue: QueueName): number =>
     ({
-      'question-validation': config.CONCURRENCY_QUESTION_VALIDATION ?? bloomThreads * 2,
+      'question-validation': config.CONCURRENCY_QUESTION_VALIDATION ?? bloomThreads * 16,
       'session-generation': config.CONCURRENCY_SESSION_GENERATION,
       'feedback-loop': config.CONCURRENCY_FEEDBACK_LOOP,
       'decision-insights': config.CONCURRENCY_DECISION_INSIGHTS,

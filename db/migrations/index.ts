@@ -4,6 +4,7 @@ import * as feedbackApplications from './0005_feedback_applications.js';
 import * as insightPartitions from './0002_insight_partitions.js';
 import * as retentionIndexes from './0006_retention_indexes.js';
 import * as sharedStores from './0007_shared_stores.js';
+import * as candidateDifficultyIndex from './0010_candidate_difficulty_index.js';
 import * as difficultyCalibration from './0013_difficulty_calibration.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '0005_feedback_applications': feedbackApplications,
   '0006_retention_indexes': retentionIndexes,
   '0007_shared_stores': sharedStores,
+  '0010_candidate_difficulty_index': candidateDifficultyIndex,
   '0013_difficulty_calibration': difficultyCalibration,
 };
