@@ -62,7 +62,7 @@ export function createIngress(ctx: IngressContext): Ingress {
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/health' || req.url === '/metrics' },
       // Called at the start (no route matched yet: nothing) and at completion (the route pattern).
       customProps: (req) => {
         const route = routePattern(req as Request);
