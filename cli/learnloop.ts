@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { isQueueName, queueNames } from '../pipelines/registry.js';
 import { bullBoardPath } from '../dashboard/routes/bull-board-routes.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
+import { isOperatorCommand, operatorUsage, runOperatorCli } from './commands/index.js';
 
 const usage = `learnloop <command>
 
@@ -22,9 +23,13 @@ const usage = `learnloop <command>
   restore <backup>         restore a backup (its directory, or its id under BACKUP_DIR) into the
                            EMPTY database at DATABASE_URL, then migrate it to this build's schema
 
+Runbook routines (against the running system's Redis and Postgres; --json for machine-readable output):
+${operatorUsage}
+
 Configuration comes from the environment; see README.md.`;
 
 async function main(): Promise<number> {
+  if (isOperatorCommand(process.argv.slice(2))) return runOperatorCli(process.argv.slice(2), process.env);
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { queues: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
