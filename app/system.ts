@@ -8,6 +8,8 @@ import { type Ingress, createIngress } from '../dashboard/create-ingress.js';
 import { JobWaiter } from '../dashboard/job-waiter.js';
 import { KeyRing } from '../dashboard/middleware/api-key-auth.js';
 import { lastVerifiedBackupOrInstallAt } from '../db/queries/backup-freshness.js';
+import { seedAlertRules } from '../db/queries/alert-rules.js';
+import { defaultAlertRules } from '../core/alerts/default-alert-rules.js';
 import { setClusterStateSource } from '../observability/cluster-metrics.js';
 import { setQueueDepthSource } from '../observability/job-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
@@ -78,6 +80,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   const db = createDatabase({ url: options.databaseUrl, poolSize: config.PG_POOL_SIZE });
   await migrateToLatest(db);
+  // The built-in alert rules that are not stored yet (never one an operator edited or deleted).
+  await seedAlertRules(db, defaultAlertRules);
 
   const producerConnection = createRedisConnection(options.redisUrl, 'producer');
   const workerConnection = createRedisConnection(options.redisUrl, 'worker');
@@ -186,6 +190,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       await serverClosed;
       // Every request is answered now; the audit entries of the last ones may still be on their way.
       await ingress?.auditWritten();
+      await ingress?.close();
       setQueueDepthSource(undefined);
       setClusterStateSource(undefined);
       // Scrapes keep working while workers drain; the listener goes with the HTTP server.

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../core/config/config-schema.js';
 import type { Db } from '../db/database.js';
+import type { ClusterRequestStats } from '../observability/cluster-request-stats.js';
 import type { Logger } from '../observability/logger.js';
 import type { Producer } from '../pipelines/producer.js';
 import type { JobWaiter } from './job-waiter.js';
@@ -19,4 +20,6 @@ export interface IngressContext {
   /** True once shutdown has begun: /readyz answers 503 so load balancers drain this instance. */
   isShuttingDown: () => boolean;
   now: () => Date;
+  /** Cluster-wide request and cache-lookup counts for the alert rules; createIngress makes one when absent. */
+  requestStats?: ClusterRequestStats;
 }

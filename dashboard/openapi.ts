@@ -8,7 +8,7 @@ import { registry } from '../pipelines/registry.js';
  */
 
 interface RouteDoc {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   scope: 'producer' | 'operator' | 'none';
   summary: string;
@@ -32,6 +32,11 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/analytics/daily', scope: 'operator', summary: 'Daily roll-ups (?from=YYYY-MM-DD&to=YYYY-MM-DD).' },
   { method: 'get', path: '/api/alerts/active', scope: 'operator', summary: 'Alerts firing now.' },
   { method: 'get', path: '/api/alerts/history', scope: 'operator', summary: 'The last 200 alert events.' },
+  { method: 'get', path: '/api/alerts/rules', scope: 'operator', summary: 'The alert rules (data, edited at run time).' },
+  { method: 'post', path: '/api/alerts/rules', scope: 'operator', summary: 'Create an alert rule {id, metric, comparison, threshold, forSeconds, cooldownSeconds, severity, message, enabled}; 201, 409 if the id exists.' },
+  { method: 'get', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'One alert rule.' },
+  { method: 'put', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'Replace an alert rule (the whole rule).' },
+  { method: 'delete', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'Delete an alert rule (a built-in one stays deleted across restarts); 204.' },
   { method: 'post', path: '/api/users/{userId}/export', scope: 'operator', summary: 'GDPR export of everything held about a learner.', enqueues: 'retention-cleanup/gdpr-export' },
   { method: 'get', path: '/api/users/{userId}/export/{exportId}', scope: 'operator', summary: 'Download a finished GDPR export bundle (JSON).' },
   { method: 'delete', path: '/api/users/{userId}', scope: 'operator', summary: 'GDPR erasure: anonymise now, hard delete after the grace period.', enqueues: 'retention-cleanup/gdpr-erase' },

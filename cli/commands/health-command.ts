@@ -41,7 +41,7 @@ export async function healthCommand({ config, logger, options, io }: OperatorCom
     const unserved = queueRows.filter((q) => q.waiting > 0 && q.workers === 0).map((q) => q.queue);
 
     const status =
-      problems.length > 0 || firing.some((a) => a.severity === 'critical')
+      problems.length > 0 || firing.some((a) => a.severity === 'critical' || a.severity === 'high')
         ? 'unhealthy'
         : firing.length > 0 || unserved.length > 0
           ? 'degraded'
