@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { histogramQuantile } from '../core/alerts/histogram-quantile.js';
+import { cacheLookups } from './learning-metrics.js';
 import { MinuteCounterRecorder, readMinuteCounters } from './minute-counters.js';
 
 /**
@@ -36,9 +37,10 @@ export class ClusterRequestStats {
     if (status >= 500) this.requests.add('5xx', atMs);
   }
 
-  /** One read-cache lookup of `family`. */
+  /** One read-cache lookup of `family`: counted cluster-wide and in this process's registry. */
   cacheLookup(family: string, hit: boolean, atMs = Date.now()): void {
     this.lookups.add(`${hit ? 'hit' : 'miss'}:${family}`, atMs);
+    cacheLookups.inc({ family, result: hit ? 'hit' : 'miss' });
   }
 
   async flush(): Promise<void> {

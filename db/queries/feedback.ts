@@ -111,10 +111,11 @@ export async function upsertReviewStates(trx: Db, userId: string, reviews: Revie
  * parts). Flow state = success rate within the band; completed once every question is answered.
  */
 export async function refreshSessionOutcome(trx: Db, sessionId: string, flowBand: { low: number; high: number }, now: Date) {
-  const row = await sql<{ answered: number; correct: number; size: number }>`
-    SELECT count(a.*)::int AS answered, count(a.*) FILTER (WHERE a.correct)::int AS correct, s.size
+  const row = await sql<{ answered: number; correct: number; size: number; was_open: boolean }>`
+    SELECT count(a.*)::int AS answered, count(a.*) FILTER (WHERE a.correct)::int AS correct, s.size,
+           s.completed_at IS NULL AS was_open
     FROM sessions s LEFT JOIN attempts a ON a.session_id = s.id
-    WHERE s.id = ${sessionId} GROUP BY s.size
+    WHERE s.id = ${sessionId} GROUP BY s.size, s.completed_at
   `.execute(trx);
   const stats = row.rows[0];
   if (!stats || stats.answered === 0) return undefined;
@@ -130,7 +131,8 @@ export async function refreshSessionOutcome(trx: Db, sessionId: string, flowBand
     })
     .where('id', '=', sessionId)
     .execute();
-  return { successRate, flowAchieved, completed, answered: stats.answered, correct: stats.correct };
+  // `justCompleted`: this call completed it (counted once, not again by later answers or replays).
+  return { successRate, flowAchieved, completed, justCompleted: completed && stats.was_open, answered: stats.answered, correct: stats.correct };
 }
 
 export async function findFeedbackApplication(db: Db, jobKey: string) {

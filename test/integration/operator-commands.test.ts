@@ -10,6 +10,7 @@ import { scoreQuestion } from '../../core/bloom/score-question.js';
 import { questionContentHash } from '../../core/contracts/question-contracts.js';
 import { cacheKey } from '../../db/cache/cache-keys.js';
 import { saveValidatedQuestions } from '../../db/queries/questions.js';
+import { metricsRegistry } from '../../observability/metrics-registry.js';
 import { WebhookRateLimiter } from '../../workers/alerts/webhook-rate-limiter.js';
 import { seedLearner } from '../support/learner-rows.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
@@ -167,6 +168,31 @@ describe('report, trace and analyze', () => {
     expect(analysis.summary).toMatchObject({ answered: 4, correct: 3, successRate: 0.75, flowAchieved: true });
     expect(analysis.traces.some((t: any) => t.kind === 'session-generation')).toBe(true);
     expect((await run('analyze', 'session', 'no-such-session')).code).toBe(1);
+  });
+});
+
+describe('the seeds\' learning metrics', () => {
+  const sample = async (name: string, labels: Record<string, string> = {}) => {
+    const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name.replace(/_(count|sum)$/, ''));
+    const wanted = metric?.values.find((v) => ((v as { metricName?: string }).metricName ?? metric.name) === name && Object.entries(labels).every(([k, x]) => String(v.labels[k]) === x));
+    return wanted?.value ?? 0;
+  };
+
+  it('questions per session and flow achievement are observed once per session; validation confidence per new validation', async () => {
+    // The session of the suite above: 4 questions, completed at 75% (in the flow band).
+    expect(await sample('learnloop_session_questions_count')).toBe(1);
+    expect(await sample('learnloop_session_questions_sum')).toBe(4);
+    expect(await sample('learnloop_sessions_completed_total', { flow: 'achieved' })).toBe(1);
+    expect(await sample('learnloop_sessions_completed_total', { flow: 'missed' })).toBe(0);
+    const res = await system.request('/api/questions/validate?wait=20000', {
+      method: 'POST',
+      json: { text: 'Compare paging and segmentation in terms of fragmentation.', type: 'essay' },
+    });
+    expect(res.status).toBe(200);
+    const { result } = (await res.json()) as any;
+    expect(await sample('learnloop_validation_confidence_count')).toBe(1);
+    expect(await sample('learnloop_validation_confidence_sum')).toBeCloseTo(result.confidence, 10);
+    expect(await sample('learnloop_validations_total', { passed: String(result.passed) })).toBe(1);
   });
 });
 

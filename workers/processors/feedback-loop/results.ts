@@ -17,6 +17,7 @@ import {
 } from '../../../db/queries/feedback.js';
 import { lockLearner, saveLearner } from '../../../db/queries/learners.js';
 import { getSession } from '../../../db/queries/sessions.js';
+import { sessionsCompleted } from '../../../observability/learning-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 
@@ -48,7 +49,7 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
   const cfg = resolveAdaptiveConfig({ scheduler: ctx.services.config.SPACED_REPETITION });
   const createdAt = ctx.job.enqueuedAt.toISOString();
 
-  const { result, traces } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, traces, justCompleted } = await ctx.db.transaction().execute(async (trx) => {
     const learner = await lockLearner(trx, payload.userId);
     if (learner.status !== 'active') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
 
@@ -111,9 +112,11 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       firedRules: out.firedRules.map((r) => r.rule),
     };
     await saveFeedbackApplication(trx, { jobKey, sessionId: payload.sessionId, userId: payload.userId, result, traces });
-    return { result, traces };
+    return { result, traces, justCompleted: outcome?.justCompleted ?? false };
   });
 
+  // After the commit: a transaction rolled back (and retried) counts nothing.
+  if (justCompleted) sessionsCompleted.inc({ flow: result.flowAchieved ? 'achieved' : 'missed' });
   await sendTraces(ctx, traces);
   return result;
 });

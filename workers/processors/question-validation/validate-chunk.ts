@@ -2,6 +2,7 @@ import { Job } from 'bullmq';
 import { type RowError, questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import { findStoredValidations, saveValidatedQuestions } from '../../../db/queries/questions.js';
+import { observeValidations } from '../../../observability/learning-metrics.js';
 import { isQueueName } from '../../../pipelines/registry.js';
 import { type ProcessorContext, defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
@@ -50,6 +51,7 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
     await saveValidatedQuestions(trx, toStore);
     await recordAnalyticsEvents(trx, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
   });
+  observeValidations(toStore.map((q) => q.score));
   await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
 

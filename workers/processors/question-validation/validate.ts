@@ -1,6 +1,7 @@
 import { questionContentHash, questionIdFor, type ValidationResult } from '../../../core/contracts/question-contracts.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import { findStoredValidations, saveValidatedQuestions, toValidationResult } from '../../../db/queries/questions.js';
+import { observeValidations } from '../../../observability/learning-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 import { validationEvent, validationTrace } from './validation-records.js';
@@ -25,6 +26,7 @@ export const validateProcessor = defineProcessor('question-validation', 'validat
     await saveValidatedQuestions(trx, [scored]);
     await recordAnalyticsEvents(trx, [validationEvent(scored, ctx.job.enqueuedAt)]);
   });
+  observeValidations([scored.score]);
   await sendTraces(ctx, [validationTrace(scored, ctx.job.enqueuedAt)]);
   return { questionId, ...scored.score };
 });
