@@ -1,4 +1,4 @@
-import { cacheFamilies, cacheKeyPattern, isCacheFamily } from '../../db/cache/cache-keys.js';
+import { cacheFamilies, isCacheFamily } from '../../db/cache/cache-keys.js';
 import { recordAudit } from '../../db/queries/audit-log.js';
 import { type OperatorCommandInput, UsageError, printRecord } from './command-io.js';
 import { withSystem } from './operator-connection.js';
@@ -6,18 +6,15 @@ import { cliActor } from './run-processor-now.js';
 
 /**
  * `learnloop cache clear [--family F]`: removes the read-cache keys of one family (or all) from
- * Redis with SCAN + UNLINK in batches (never KEYS, which blocks Redis on a large keyspace). Safe
- * at any time: the caches are read-through, so the next read refills from Postgres.
+ * Redis with SCAN + UNLINK in batches (never KEYS, which blocks Redis on a large keyspace), and tells
+ * every running process to drop its in-process L1 (pub/sub). Safe at any time: the caches are
+ * read-through, so the next read refills from Postgres.
  */
 export async function cacheClearCommand({ config, logger, options, io }: OperatorCommandInput): Promise<number> {
   const family = options.family;
   if (family !== undefined && !isCacheFamily(family)) throw new UsageError(`--family must be one of ${cacheFamilies.join(', ')}`);
   const removed = await withSystem(config, logger, async (conn) => {
-    let count = 0;
-    const stream = conn.redis.scanStream({ match: cacheKeyPattern(config.QUEUE_PREFIX, family), count: 500 });
-    for await (const keys of stream as AsyncIterable<string[]>) {
-      if (keys.length > 0) count += await conn.redis.unlink(...keys);
-    }
+    const count = await conn.cache.clear(family);
     await recordAudit(conn.db, { actor: cliActor(), action: 'cache.cleared', target: family ?? 'all', details: { removed: count } });
     return count;
   });

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { provideInfrastructure } from '../../app/infrastructure.js';
 import type { Config } from '../../core/config/config-schema.js';
+import { ReadThroughCache } from '../../db/cache/read-through-cache.js';
 import { type Db, createDatabase } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import { Producer } from '../../pipelines/producer.js';
@@ -13,6 +14,8 @@ export interface OperatorConnection {
   /** Fails fast when Redis is away (producer role): a command reports it, never hangs. */
   redis: Redis;
   producer: Producer;
+  /** The system's read cache: invalidations and clears reach every running process's L1. */
+  cache: ReadThroughCache;
   close(): Promise<void>;
 }
 
@@ -47,7 +50,7 @@ export async function connectToSystem(config: Config, logger: Logger, options: {
       throw error;
     }
   }
-  return { config, db, redis, producer, close };
+  return { config, db, redis, producer, cache: new ReadThroughCache({ redis, prefix: config.QUEUE_PREFIX }), close };
 }
 
 /** Runs `work` on a connection and always closes it. */

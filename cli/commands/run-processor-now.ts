@@ -30,6 +30,7 @@ export async function runProcessorNow<Q extends QueueName>(
     db: conn.db,
     producer: conn.producer,
     redis: conn.redis,
+    cache: conn.cache,
     get bloom(): never {
       throw new Error('maintenance commands do not score questions');
     },

@@ -29,7 +29,7 @@ export function sessionRoutes(ctx: IngressContext): Router {
   router.post('/api/sessions/:sessionId/results', producer, async (req, res) => {
     const sessionId = parseOr400(idSchema, req.params.sessionId, 'sessionId');
     const body = parseOr400(resultsBodySchema, req.body, 'results');
-    const session = await getSession(ctx.db, sessionId);
+    const session = await ctx.cache.get('session', sessionId, () => getSession(ctx.db, sessionId));
     if (!session || session.userId !== body.userId) {
       throw new HttpError(404, 'not_found', `no session ${sessionId} for learner ${body.userId}`);
     }
@@ -51,10 +51,14 @@ export function sessionRoutes(ctx: IngressContext): Router {
 
   router.get('/api/users/:userId/profile', producer, async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
-    const learner = await loadLearner(ctx.db, userId);
-    if (learner.status !== 'active') throw new HttpError(404, 'not_found', `no learner ${userId}`);
+    // The learner model is cached (profile family); reviews due move with the clock, so they are counted fresh.
+    const state = await ctx.cache.get('profile', userId, async () => {
+      const learner = await loadLearner(ctx.db, userId);
+      return learner.status === 'active' ? learner.state : undefined;
+    });
+    if (!state) throw new HttpError(404, 'not_found', `no learner ${userId}`);
     const reviewsDue = await countDueReviews(ctx.db, userId, ctx.now());
-    res.json(buildLearnerProfile(learner.state, reviewsDue));
+    res.json(buildLearnerProfile(state, reviewsDue));
   });
 
   return router;

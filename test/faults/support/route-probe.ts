@@ -24,6 +24,7 @@ export async function routeTableOf(system: TestSystem): Promise<RouteEntry[]> {
     logger: createLogger('silent'),
     isShuttingDown: () => false,
     now: () => new Date(),
+    cache: system.services.cache,
   });
   const routes = listRoutes(app);
   await waiter.close();

@@ -49,7 +49,7 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
   const cfg = resolveAdaptiveConfig({ scheduler: ctx.services.config.SPACED_REPETITION });
   const createdAt = ctx.job.enqueuedAt.toISOString();
 
-  const { result, traces, justCompleted } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, traces, justCompleted, changedQuestions } = await ctx.db.transaction().execute(async (trx) => {
     const learner = await lockLearner(trx, payload.userId);
     if (learner.status !== 'active') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
 
@@ -112,8 +112,12 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       firedRules: out.firedRules.map((r) => r.rule),
     };
     await saveFeedbackApplication(trx, { jobKey, sessionId: payload.sessionId, userId: payload.userId, result, traces });
-    return { result, traces, justCompleted: outcome?.justCompleted ?? false };
+    return { result, traces, justCompleted: outcome?.justCompleted ?? false, changedQuestions: out.applied.map((a) => a.questionId) };
   });
+
+  // Committed: the learner's model and the answered questions' ratings changed.
+  await ctx.services.cache.invalidate('profile', [payload.userId]);
+  await ctx.services.cache.invalidate('question', changedQuestions);
 
   // After the commit: a transaction rolled back (and retried) counts nothing.
   if (justCompleted) sessionsCompleted.inc({ flow: result.flowAchieved ? 'achieved' : 'missed' });

@@ -51,6 +51,7 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
     await saveValidatedQuestions(trx, toStore);
     await recordAnalyticsEvents(trx, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
   });
+  await ctx.services.cache.invalidate('question', toStore.map((q) => q.id));
   observeValidations(toStore.map((q) => q.score));
   await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);

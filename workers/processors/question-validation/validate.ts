@@ -26,6 +26,7 @@ export const validateProcessor = defineProcessor('question-validation', 'validat
     await saveValidatedQuestions(trx, [scored]);
     await recordAnalyticsEvents(trx, [validationEvent(scored, ctx.job.enqueuedAt)]);
   });
+  await ctx.services.cache.invalidate('question', [questionId]);
   observeValidations([scored.score]);
   await sendTraces(ctx, [validationTrace(scored, ctx.job.enqueuedAt)]);
   return { questionId, ...scored.score };
