@@ -21,4 +21,5 @@ export const benchmarks: BenchmarkEntry[] = [
   { name: 'decision-insights', title: '5. Decision insights persisted', load: () => import('./decision-insights.js') },
   { name: 'http-enqueue', title: '6. HTTP: POST /api/questions/validate', load: () => import('./http-enqueue.js') },
   { name: 'worker-memory', title: '7. Worker memory under sustained load', load: () => import('./worker-memory.js') },
+  { name: 'read-cache', title: '8. Read-through cache: question reads', load: () => import('./read-cache.js') },
 ];
