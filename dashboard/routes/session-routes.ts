@@ -9,6 +9,8 @@ import {
 import { buildLearnerProfile } from '../../core/learner/learner-profile.js';
 import { countDueReviews, loadLearner } from '../../db/queries/learners.js';
 import { getSession } from '../../db/queries/sessions.js';
+import { hasSessions } from '../../db/queries/learner-patterns.js';
+import { createLearnerState } from '../../core/learner/learner-state.js';
 import { enqueueAndRespond } from '../enqueue-response.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
@@ -54,7 +56,10 @@ export function sessionRoutes(ctx: IngressContext): Router {
     // The learner model is cached (profile family); reviews due move with the clock, so they are counted fresh.
     const state = await ctx.cache.get('profile', userId, async () => {
       const learner = await loadLearner(ctx.db, userId);
-      return learner.status === 'active' ? learner.state : undefined;
+      if (learner.status === 'active') return learner.state;
+      // Known only from a generated session (no answers yet): the model every learner starts from.
+      if (learner.status === 'unknown' && (await hasSessions(ctx.db, userId))) return createLearnerState(userId);
+      return undefined;
     });
     if (!state) throw new HttpError(404, 'not_found', `no learner ${userId}`);
     const reviewsDue = await countDueReviews(ctx.db, userId, ctx.now());
