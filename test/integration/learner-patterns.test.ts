@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultModel } from '../../core/bloom/model.js';
-import { scoreQuestion } from '../../core/bloom/score-question.js';
-import { questionContentHash } from '../../core/contracts/question-contracts.js';
 import { learningStyleQuestionTypes } from '../../core/session/learning-styles.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
+import { seedQuestionBank } from '../support/question-bank.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 
 let system: TestSystem;
@@ -11,16 +8,11 @@ const types = ['multiple_choice', 'true_false', 'essay', 'short_answer'] as cons
 
 beforeAll(async () => {
   system = await startTestSystem('patterns', { roles: { workers: ['session-generation', 'decision-insights'] } });
-  const model = loadDefaultModel();
-  const bank = Array.from({ length: 40 }, (_, i) => ({
-    id: `pq-${i}`,
-    text: `Explain how mechanism number ${i} of the operating system schedules processes.`,
+  await seedQuestionBank(system.services.db, 'pq', 40, (i) => ({
     type: types[i % 4]!,
     ...(types[i % 4] === 'multiple_choice' ? { options: ['a', 'b', 'c', 'd'] } : {}),
-    difficulty: (i % 5) + 1,
     categoryId: i < 20 ? 'os' : 'algorithms',
   }));
-  await saveValidatedQuestions(system.services.db, bank.map((q) => ({ id: q.id, contentHash: questionContentHash(q), input: q, score: scoreQuestion(q, model) })));
 });
 afterAll(async () => {
   await system?.close();

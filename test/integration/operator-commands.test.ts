@@ -5,14 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runOperatorCli } from '../../cli/commands/index.js';
-import { loadDefaultModel } from '../../core/bloom/model.js';
-import { scoreQuestion } from '../../core/bloom/score-question.js';
-import { questionContentHash } from '../../core/contracts/question-contracts.js';
 import { cacheKey } from '../../db/cache/cache-keys.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
 import { metricsRegistry } from '../../observability/metrics-registry.js';
 import { WebhookRateLimiter } from '../../workers/alerts/webhook-rate-limiter.js';
 import { seedLearner } from '../support/learner-rows.js';
+import { seedQuestionBank } from '../support/question-bank.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -53,19 +50,7 @@ beforeAll(async () => {
     ALERT_WEBHOOK_URL: receiver.url,
     API_KEYS: 'operator:operator-key-for-tests-000001',
   };
-  const model = loadDefaultModel();
-  const bank = Array.from({ length: 12 }, (_, i) => ({
-    id: `ops-${i}`,
-    text: `Explain how mechanism number ${i} of the operating system schedules processes.`,
-    type: 'multiple_choice' as const,
-    options: ['a', 'b', 'c', 'd'],
-    difficulty: (i % 5) + 1,
-    categoryId: 'os',
-  }));
-  await saveValidatedQuestions(
-    system.services.db,
-    bank.map((q) => ({ id: q.id, contentHash: questionContentHash(q), input: q, score: scoreQuestion(q, model) })),
-  );
+  await seedQuestionBank(system.services.db, 'ops', 12);
 });
 afterAll(async () => {
   await system?.close();

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type System, startSystem } from '../../app/system.js';
-import { loadDefaultModel } from '../../core/bloom/model.js';
-import { scoreQuestion } from '../../core/bloom/score-question.js';
-import { questionContentHash } from '../../core/contracts/question-contracts.js';
 import { cacheKey } from '../../db/cache/cache-keys.js';
 import { ReadThroughCache } from '../../db/cache/read-through-cache.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
 import { readCacheHitRates } from '../../observability/cluster-request-stats.js';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
 import { createLogger } from '../../observability/logger.js';
+import { seedQuestionBank } from '../support/question-bank.js';
 import { type TestSystem, producerKey, startTestSystem } from '../support/test-system.js';
 
 /**
@@ -35,16 +32,7 @@ beforeAll(async () => {
     roles: { ingress: true, workers: [], schedulers: false },
     logger: createLogger('silent'),
   })) as System & { url: string };
-  const model = loadDefaultModel();
-  const bank = Array.from({ length: 12 }, (_, i) => ({
-    id: `rc-${i}`,
-    text: `Explain how mechanism number ${i} of the operating system schedules processes.`,
-    type: 'multiple_choice' as const,
-    options: ['a', 'b', 'c', 'd'],
-    difficulty: (i % 5) + 1,
-    categoryId: 'os',
-  }));
-  await saveValidatedQuestions(writer.services.db, bank.map((q) => ({ id: q.id, contentHash: questionContentHash(q), input: q, score: scoreQuestion(q, model) })));
+  await seedQuestionBank(writer.services.db, 'rc', 12);
 });
 afterAll(async () => {
   await reader?.close();
