@@ -7,7 +7,7 @@ import { connectToSystem } from './operator-connection.js';
 /**
  * Exit codes of `learnloop health`, Nagios-style so monitoring scripts can use it as a check:
  * 0 healthy; 1 degraded (an alert of severity warning/info firing, or jobs waiting on a queue no
- * worker serves); 2 unhealthy (Redis or Postgres unreachable, or a critical alert firing).
+ * worker serves); 2 unhealthy (Redis or Postgres unreachable, or a high or critical alert firing).
  */
 export const healthExit = { healthy: 0, degraded: 1, unhealthy: 2 } as const;
 
