@@ -35,7 +35,8 @@ export function deeperConfigProblems(config: Config): { errors: string[]; warnin
     }
   }
   const dirs = maintenanceDirs(config);
-  for (const problem of [writableFrom(config.DATA_DIR), writableFrom(dirs.backups), writableFrom(dirs.exports)]) if (problem) errors.push(problem);
+  const paths = [config.DATA_DIR, ...(config.BACKUP_STORE === 'directory' ? [dirs.backups] : [])];
+  for (const problem of paths.map(writableFrom)) if (problem) errors.push(problem);
   if (!config.API_KEYS) warnings.push('API_KEYS is not set: a development operator key will be generated (not for production)');
   if (!config.ALERT_WEBHOOK_URL) warnings.push('ALERT_WEBHOOK_URL is not set: alerts are recorded but nobody is notified');
   if (!config.METRICS_TOKEN) warnings.push('METRICS_TOKEN is not set: /metrics answers anyone who can reach it');
