@@ -150,6 +150,19 @@ export interface AlertsTable {
   started_at: Timestamp;
   resolved_at: Timestamp | null;
   notified_at: Timestamp | null;
+  /** The rule's metric, threshold and comparison when the alert fired (null on rows from before 0016). */
+  metric: string | null;
+  threshold: number | null;
+  operator: string | null;
+}
+
+export interface AlertRulesTable {
+  id: string;
+  rule: Json<Record<string, unknown>>;
+  builtin: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: Timestamp | null;
 }
 
 export interface BackupsTable {
@@ -219,6 +232,7 @@ export interface Database {
   difficulty_mappings: DifficultyMappingsTable;
   learning_plans: LearningPlansTable;
   alerts: AlertsTable;
+  alert_rules: AlertRulesTable;
   backups: BackupsTable;
   audit_log: AuditLogTable;
   feedback_applications: FeedbackApplicationsTable;

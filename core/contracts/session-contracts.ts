@@ -5,6 +5,7 @@
  * never renamed; a new payload field stays optional until old jobs have drained.
  */
 import { z } from 'zod';
+import { type LearningStyle, learningStyles, unsupportedLearningStyles } from '../session/learning-styles.js';
 import { idSchema, isoDateTimeSchema } from './identifiers.js';
 
 /** Question types are short machine words (multiple_choice, true_false, …). */
@@ -14,9 +15,23 @@ const questionTypeSchema = z
   .max(64)
   .regex(/^[a-z][a-z0-9_]*$/, 'must be a lower-case word (letters, digits, _)');
 
-export const sessionPreferencesSchema = z.object({
-  questionTypes: z.array(questionTypeSchema).max(10).optional(),
-});
+/**
+ * Strict: a preference learnloop does not know is refused (400 at the edge, UnrecoverableError on
+ * the queue), never dropped in silence. `learningStyle` is optional (added for issue 16).
+ */
+export const sessionPreferencesSchema = z
+  .object({
+    questionTypes: z.array(questionTypeSchema).max(10).optional(),
+    /** Mapped onto question types (core/session/learning-styles.ts); questionTypes win when both are given. */
+    learningStyle: z.string().superRefine((style, ctx) => {
+      if (learningStyles.includes(style as LearningStyle)) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: unsupportedLearningStyles[style] ?? `unknown learning style; known: ${learningStyles.join(', ')}`,
+      });
+    }).optional(),
+  })
+  .strict();
 
 export const generateSessionPayloadSchema = z.object({
   userId: idSchema,

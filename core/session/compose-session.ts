@@ -47,6 +47,7 @@ import { levelToLogit } from '../learner/level.js';
 import { createRng, type Rng } from '../random.js';
 import { isReviewDue } from '../scheduling/review-state.js';
 import { flowCurve, type FlowPoint } from './flow-curve.js';
+import { type LearningStyle, learningStyleQuestionTypes } from './learning-styles.js';
 import type { SessionCandidate, SessionPick, SessionPreferences } from './session-candidate.js';
 import { SESSION_SHARES, allocateSessionMix, fallbackChain, type SessionShare } from './session-mix.js';
 
@@ -134,6 +135,8 @@ export function targetAt(
 
 function preferredTypes(learner: LearnerState, preferences?: SessionPreferences): string[] {
   if (preferences?.questionTypes && preferences.questionTypes.length > 0) return [...preferences.questionTypes];
+  const style = preferences?.learningStyle as LearningStyle | undefined;
+  if (style && style in learningStyleQuestionTypes) return [...learningStyleQuestionTypes[style]];
   let best: { type: string; acc: number; n: number } | null = null;
   for (const type of Object.keys(learner.types).sort()) {
     const s = learner.types[type];

@@ -13,6 +13,8 @@ import { countDueReviews, loadLearner } from '../../db/queries/learners.js';
 import { getSession } from '../../db/queries/sessions.js';
 import { enqueueAndRespond, statusUrl } from '../enqueue-response.js';
 import { sessionAnswers } from '../../db/queries/feedback.js';
+import { hasSessions } from '../../db/queries/learner-patterns.js';
+import { createLearnerState } from '../../core/learner/learner-state.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
@@ -34,7 +36,7 @@ export function sessionRoutes(ctx: IngressContext): Router {
   const checkedAnswers = async (req: Request) => {
     const sessionId = parseOr400(idSchema, req.params.sessionId, 'sessionId');
     const body = parseOr400(resultsBodySchema, req.body, 'results');
-    const session = await getSession(ctx.db, sessionId);
+    const session = await ctx.cache.get('session', sessionId, () => getSession(ctx.db, sessionId));
     if (!session || session.userId !== body.userId) {
       throw new HttpError(404, 'not_found', `no session ${sessionId} for learner ${body.userId}`);
     }
@@ -84,10 +86,17 @@ export function sessionRoutes(ctx: IngressContext): Router {
 
   router.get('/api/users/:userId/profile', producer, async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
-    const learner = await loadLearner(ctx.db, userId);
-    if (learner.status !== 'active') throw new HttpError(404, 'not_found', `no learner ${userId}`);
+    // The learner model is cached (profile family); reviews due move with the clock, so they are counted fresh.
+    const state = await ctx.cache.get('profile', userId, async () => {
+      const learner = await loadLearner(ctx.db, userId);
+      if (learner.status === 'active') return learner.state;
+      // Known only from a generated session (no answers yet): the model every learner starts from.
+      if (learner.status === 'unknown' && (await hasSessions(ctx.db, userId))) return createLearnerState(userId);
+      return undefined;
+    });
+    if (!state) throw new HttpError(404, 'not_found', `no learner ${userId}`);
     const reviewsDue = await countDueReviews(ctx.db, userId, ctx.now());
-    res.json(buildLearnerProfile(learner.state, reviewsDue));
+    res.json(buildLearnerProfile(state, reviewsDue));
   });
 
   return router;

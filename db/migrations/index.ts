@@ -6,6 +6,7 @@ import * as retentionIndexes from './0006_retention_indexes.js';
 import * as sharedStores from './0007_shared_stores.js';
 import * as candidateDifficultyIndex from './0010_candidate_difficulty_index.js';
 import * as difficultyCalibration from './0013_difficulty_calibration.js';
+import * as alertRules from './0016_alert_rules.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0007_shared_stores': sharedStores,
   '0010_candidate_difficulty_index': candidateDifficultyIndex,
   '0013_difficulty_calibration': difficultyCalibration,
+  '0016_alert_rules': alertRules,
 };

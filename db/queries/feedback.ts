@@ -145,23 +145,29 @@ export async function upsertReviewStates(trx: Db, userId: string, reviews: Revie
  */
 export async function refreshSessionOutcome(trx: Db, sessionId: string, flowBand: { low: number; high: number }, now: Date) {
   // Counted and written in one statement; a session without answers is left as it is.
-  const row = await sql<{ answered: number; correct: number; size: number; flow_achieved: boolean; success_rate: number; completed: boolean }>`
+  const row = await sql<{ answered: number; correct: number; size: number; flow_achieved: boolean; success_rate: number; completed: boolean; just_completed: boolean }>`
     WITH stats AS (
       SELECT count(*)::int AS answered, (count(*) FILTER (WHERE correct))::int AS correct
         FROM attempts WHERE session_id = ${sessionId}
-    )
+    ),
+    -- The row as it was before this statement (one snapshot): was the session still open?
+    prev AS (SELECT completed_at IS NULL AS was_open FROM sessions WHERE id = ${sessionId})
     UPDATE sessions s
        SET success_rate = stats.correct::float8 / stats.answered,
            flow_achieved = stats.correct::float8 / stats.answered BETWEEN ${flowBand.low}::float8 AND ${flowBand.high}::float8,
            status = CASE WHEN stats.answered >= s.size THEN 'completed' ELSE s.status END,
            completed_at = CASE WHEN stats.answered >= s.size THEN COALESCE(s.completed_at, ${now}) ELSE s.completed_at END
-      FROM stats
+      FROM stats, prev
      WHERE s.id = ${sessionId} AND stats.answered > 0
-    RETURNING stats.answered, stats.correct, s.size, s.flow_achieved, s.success_rate, stats.answered >= s.size AS completed
+    RETURNING stats.answered, stats.correct, s.size, s.flow_achieved, s.success_rate, stats.answered >= s.size AS completed,
+              (stats.answered >= s.size AND prev.was_open) AS just_completed
   `.execute(trx);
   const stats = row.rows[0];
   if (!stats) return undefined;
-  return { successRate: stats.success_rate, flowAchieved: stats.flow_achieved, completed: stats.completed, answered: stats.answered, correct: stats.correct };
+  return { successRate: stats.success_rate, flowAchieved: stats.flow_achieved, completed: stats.completed,
+    // `justCompleted`: this call completed it (counted once, not again by later answers or replays).
+    justCompleted: stats.just_completed,
+    answered: stats.answered, correct: stats.correct };
 }
 
 export async function findFeedbackApplication(db: Db, jobKey: string) {

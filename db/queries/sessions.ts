@@ -135,3 +135,33 @@ export async function insertSession(
 export async function replaceSessionQuestions(db: Db, sessionId: string, questions: SessionPick[]): Promise<void> {
   await db.updateTable('sessions').set({ questions: JSON.stringify(questions) }).where('id', '=', sessionId).execute();
 }
+
+/** A session with its outcome and the answers handed in for it (`learnloop analyze session`). */
+export async function getSessionWithAnswers(db: Db, sessionId: string) {
+  const session = await db
+    .selectFrom('sessions')
+    .select(['id', 'user_id', 'category_id', 'size', 'status', 'questions', 'success_rate', 'flow_achieved', 'created_at', 'completed_at'])
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  if (!session) return undefined;
+  const answers = await db
+    .selectFrom('attempts')
+    .select(['question_id', 'correct', 'response_ms', 'answered_at'])
+    .where('session_id', '=', sessionId)
+    .orderBy('answered_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
+  return {
+    id: session.id,
+    userId: session.user_id,
+    categoryId: session.category_id,
+    size: session.size,
+    status: session.status,
+    questions: session.questions as SessionPick[],
+    successRate: session.success_rate,
+    flowAchieved: session.flow_achieved,
+    createdAt: new Date(session.created_at).toISOString(),
+    completedAt: session.completed_at ? new Date(session.completed_at).toISOString() : null,
+    answers: answers.map((a) => ({ questionId: a.question_id, correct: a.correct, responseMs: a.response_ms, answeredAt: new Date(a.answered_at).toISOString() })),
+  };
+}

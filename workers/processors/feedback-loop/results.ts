@@ -20,6 +20,7 @@ import {
 import { loadLearner, lockLearner, saveLearner } from '../../../db/queries/learners.js';
 import { getSession } from '../../../db/queries/sessions.js';
 import { replanSession } from './replan-session.js';
+import { sessionsCompleted } from '../../../observability/learning-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 
@@ -86,7 +87,7 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
   const guessedState = before.status === 'active' ? before.state : createLearnerState(payload.userId);
   const guess = await compute(ctx.db, guessedState, guessedFresh, recorded.length > 0);
 
-  const { result, traces } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, traces, justCompleted, changedQuestions } = await ctx.db.transaction().execute(async (trx) => {
     const learner = await lockLearner(trx, payload.userId);
     if (learner.status !== 'active') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
 
@@ -144,9 +145,17 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
       ...(replanned ? { answered: replanned.answered, remaining: replanned.remaining.map(toSessionQuestion) } : {}),
     };
     await saveFeedbackApplication(trx, { jobKey, sessionId: payload.sessionId, userId: payload.userId, result, traces });
-    return { result, traces };
+    return { result, traces, justCompleted: outcome?.justCompleted ?? false, changedQuestions: out.applied.map((a) => a.questionId) };
   });
 
+  // Committed: the learner's model and the answered questions' ratings changed.
+  await ctx.services.cache.invalidate('profile', [payload.userId]);
+  await ctx.services.cache.invalidate('question', changedQuestions);
+  // A re-plan rewrote the session's remaining positions.
+  if (result.remaining) await ctx.services.cache.invalidate('session', [payload.sessionId]);
+
+  // After the commit: a transaction rolled back (and retried) counts nothing.
+  if (justCompleted) sessionsCompleted.inc({ flow: result.flowAchieved ? 'achieved' : 'missed' });
   await sendTraces(ctx, traces);
   return result;
 });

@@ -1,6 +1,7 @@
 import { Job } from 'bullmq';
 import { type RowError, questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
 import { findStoredValidations, storeValidations } from '../../../db/queries/questions.js';
+import { observeValidations } from '../../../observability/learning-metrics.js';
 import { isQueueName } from '../../../pipelines/registry.js';
 import { type ProcessorContext, defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
@@ -46,6 +47,8 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
   for (const q of toStore) count(q.score.level, q.score.passed);
 
   await storeValidations(ctx.db, toStore, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
+  await ctx.services.cache.invalidate('question', toStore.map((q) => q.id));
+  observeValidations(toStore.map((q) => q.score));
   await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
 

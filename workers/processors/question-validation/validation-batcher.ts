@@ -1,3 +1,4 @@
+import { observeValidations } from '../../../observability/learning-metrics.js';
 import { UnrecoverableError } from 'bullmq';
 import type { QuestionInput } from '../../../core/bloom/question-input.js';
 import type { ValidationResult } from '../../../core/contracts/question-contracts.js';
@@ -53,7 +54,7 @@ export class ValidationBatcher {
   /** Batches flushed so far (tests check that concurrent jobs shared one). */
   flushes = 0;
 
-  constructor(private readonly services: Pick<WorkerServices, 'db' | 'bloom' | 'producer'>) {
+  constructor(private readonly services: Pick<WorkerServices, 'db' | 'bloom' | 'producer' | 'cache'>) {
     this.batcher = new MicroBatcher({
       maxItems: MAX_BATCH,
       maxWaitMs: MAX_WAIT_MS,
@@ -93,6 +94,10 @@ export class ValidationBatcher {
     });
 
     const written = await this.store([...scored.values()].filter((s): s is { p: PendingValidation; q: ScoredQuestion } => !(s instanceof Error)));
+    const storedNow = [...written.values()].flatMap((w) => (w instanceof Error ? [] : [w.q]));
+    // Committed: readers of these questions must not be served the old ones from a cache.
+    await this.services.cache.invalidate('question', storedNow.map((q) => q.id));
+    observeValidations(storedNow.map((q) => q.score));
     // Traces after the commit, all of the batch in one job (a retry re-sends identical traces).
     await sendTraces(
       this.services,

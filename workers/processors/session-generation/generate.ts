@@ -8,6 +8,7 @@ import { composeSession } from '../../../core/session/compose-session.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import { loadLearner } from '../../../db/queries/learners.js';
 import { getSession, insertSession, loadSessionCandidates } from '../../../db/queries/sessions.js';
+import { sessionQuestions } from '../../../observability/learning-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 
@@ -62,6 +63,7 @@ export const generateSessionProcessor = defineProcessor('session-generation', 'g
       },
     ]);
   });
+  sessionQuestions.observe(questions.length);
   await sendTraces(ctx, [
     {
       decisionId: `session-${sessionId}`,
