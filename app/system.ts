@@ -5,6 +5,7 @@ import type { Config } from '../core/config/config-schema.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { type Ingress, createIngress } from '../dashboard/create-ingress.js';
+import { answerClientErrors } from '../dashboard/client-errors.js';
 import { JobWaiter } from '../dashboard/job-waiter.js';
 import { KeyRing } from '../dashboard/middleware/api-key-auth.js';
 import { lastVerifiedBackupOrInstallAt } from '../db/queries/backup-freshness.js';
@@ -145,8 +146,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       queueWorkers: async () => (await readQueueStatus(producer)).map(({ queue, workers }) => ({ queue, workers })),
       lastVerifiedBackup: () => lastVerifiedBackupOrInstallAt(db),
     });
-    server = createServer(ingress.app);
+    server = createServer(
+      {
+        // A slow or short body holds its socket this long at most (Node's default was 300 s), and
+        // the timeouts are checked every second rather than every 30 s.
+        headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+        requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+        connectionsCheckingInterval: 1_000,
+      },
+      ingress.app,
+    );
     server.keepAliveTimeout = 5_000;
+    answerClientErrors(server);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());

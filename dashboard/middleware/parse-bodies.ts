@@ -5,8 +5,8 @@ import { HttpError } from '../http-error.js';
 export interface BodyRule {
   /** The exact request path (no parameters): `/api/questions/import`. */
   path: string;
-  /** body-parser size, e.g. '25mb'. */
-  limit: string;
+  /** Largest body in bytes. */
+  limit: number;
   /** Accepted media types; JSON is parsed, any other listed type arrives as a string. */
   types: string[];
 }
@@ -41,8 +41,14 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
  * than `maxJsonDepth` is a 400; oversize bodies become 413 in the error handler (body-parser's
  * `entity.too.large`). Requests without a body pass untouched, so the route's schema reports it.
  */
-export function parseBodies(options: { defaultLimit: string; rules: readonly BodyRule[] }): RequestHandler {
-  const makeParsers = (limit: string) => ({
+/** The body limit of a path, in bytes: its rule's, or the default. */
+export function bodyLimitFor(options: { defaultLimit: number; rules: readonly BodyRule[] }): (path: string) => number {
+  const byPath = new Map(options.rules.map((rule) => [rule.path, rule.limit]));
+  return (path) => byPath.get(path) ?? options.defaultLimit;
+}
+
+export function parseBodies(options: { defaultLimit: number; rules: readonly BodyRule[] }): RequestHandler {
+  const makeParsers = (limit: number) => ({
     json: express.json({ limit, strict: true, type: () => true }),
     text: express.text({ limit, type: () => true }),
   });

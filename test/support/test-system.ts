@@ -66,6 +66,7 @@ export async function startTestSystem(
     SHUTDOWN_TIMEOUT_MS: '5000',
     // Tests poll and loop far beyond a client's budget; the rate-limit test sets its own.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
     ...options.env,
   });
   const roles: SystemRoles = { ingress: true, workers: queueNames, schedulers: false, ...options.roles };
