@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { isStorableText, storableTextMessage } from '../../core/contracts/identifiers.js';
 import { HttpError } from '../http-error.js';
 
 /** A route that takes a bigger body, or other media types, than the ingress default. */
@@ -23,16 +24,30 @@ function hasBody(req: Request): boolean {
 
 /** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  return inspectJson(value, max) === 'too_deep';
+}
+
+/**
+ * One pass over a parsed JSON body, without recursion: nesting deeper than `maxDepth`, or a string
+ * (value or key) Postgres could not store — NUL or a lone surrogate, which JSON can spell as
+ * `\u0000` / `\ud800`. No field of any route may carry either, so they are refused here for all.
+ */
+export function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | undefined {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return 'unstorable_text';
+      continue;
+    }
     if (current === null || typeof current !== 'object') continue;
-    if (depth + 1 > max) return true;
-    for (const child of Object.values(current as Record<string, unknown>)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth + 1 > maxDepth) return 'too_deep';
+    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+      if (!isStorableText(key)) return 'unstorable_text';
+      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1]);
     }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -68,9 +83,11 @@ export function parseBodies(options: { defaultLimit: number; rules: readonly Bod
     const parser = isJson ? rule.json : rule.text;
     parser(req, res, (error?: unknown) => {
       if (error) return next(error);
-      if (isJson && jsonDepthExceeds(req.body, maxJsonDepth)) {
+      const problem = isJson ? inspectJson(req.body, maxJsonDepth) : typeof req.body === 'string' && !isStorableText(req.body) ? 'unstorable_text' : undefined;
+      if (problem === 'too_deep') {
         return next(new HttpError(400, 'too_deeply_nested', `request body nests deeper than ${maxJsonDepth} levels`));
       }
+      if (problem === 'unstorable_text') return next(new HttpError(400, 'invalid_text', `request body text ${storableTextMessage}`));
       next();
     });
   };

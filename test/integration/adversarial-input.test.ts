@@ -144,3 +144,46 @@ describe('slow, short and oversize requests', () => {
     await expectHealthy(system);
   });
 });
+
+describe('what a worker could not store is refused at the edge', () => {
+  const question = { text: 'Explain how paging works.', type: 'short_answer' };
+  const cases: [string, unknown, string][] = [
+    ['a NUL in the text', { ...question, text: 'Explain\u0000 paging.' }, 'invalid_text'],
+    ['a NUL in an option', { ...question, options: ['a', 'b\u0000'] }, 'invalid_text'],
+    ['a lone surrogate in the text', { ...question, text: 'Explain \ud800 paging.' }, 'invalid_text'],
+    ['a NUL in a key', { ...question, ['x\u0000']: 1 }, 'invalid_text'],
+    ['a non-integer difficulty', { ...question, difficulty: 2.5 }, 'invalid_request'],
+    ["an id with ':'", { ...question, id: 'q:1' }, 'invalid_request'],
+    ["an id with '/'", { ...question, id: 'q/1' }, 'invalid_request'],
+    ['an id with a space', { ...question, id: 'q 1' }, 'invalid_request'],
+    ['a category with a space', { ...question, categoryId: 'c 1' }, 'invalid_request'],
+  ];
+  for (const [what, body, code] of cases) {
+    it(`validate: ${what} is a 400 and nothing is enqueued`, async () => {
+      const res = await system.request('/api/questions/validate', { method: 'POST', json: body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code, message: expect.any(String) } });
+      const counts = await system.services.producer.queue('question-validation').getJobCounts();
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
+    });
+  }
+
+  it('import: such rows are refused one by one, the rest accepted', async () => {
+    const rows = [question, { ...question, id: 'q:1' }, { ...question, text: 'x', difficulty: 2.5 }, { ...question, id: 'ok-1' }];
+    const res = await system.request('/api/questions/import', { method: 'POST', json: { questions: rows } });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { accepted: number; rejected: number; rejectedRows: { index: number }[] };
+    expect(body).toMatchObject({ accepted: 2, rejected: 2 });
+    expect(body.rejectedRows.map((r) => r.index)).toEqual([1, 2]);
+  });
+
+  it('import: a CSV with a NUL is refused whole with 400', async () => {
+    const res = await system.request('/api/questions/import', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'text,type\nWhat\u0000 is x?,essay\n',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_text' } });
+  });
+});

@@ -44,17 +44,51 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
     if (score instanceof Error) errors.push({ index: row.index, message: score.message.slice(0, 500) });
     else toStore.push({ id: row.id, contentHash: row.contentHash, input: row.question, score, index: row.index });
   });
-  for (const q of toStore) count(q.score.level, q.score.passed);
-
-  await ctx.db.transaction().execute(async (trx) => {
-    await saveValidatedQuestions(trx, toStore);
-    await recordAnalyticsEvents(trx, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
-  });
-  await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
+  const saved = await storeRows(ctx, toStore, errors);
+  for (const q of saved) count(q.score.level, q.score.passed);
+  await sendTraces(ctx, saved.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
 
-  return { chunkIndex: payload.chunkIndex, scored: toStore.length, alreadyStored: rows.length - toScore.length, byLevel, passed, failed, errors };
+  return { chunkIndex: payload.chunkIndex, scored: saved.length, alreadyStored: rows.length - toScore.length, byLevel, passed, failed, errors };
 });
+
+/** A Postgres error about the data itself (class 22 data exception, 23 constraint violation). */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+type RowToStore = ScoredQuestion & { index: number };
+
+/**
+ * Stores the chunk in one transaction; if Postgres refuses the data, stores each row in a
+ * transaction of its own, so one bad row fails alone with its error instead of sinking its 99
+ * neighbours (before: `stored: 0, errors: 100`). Connection errors are thrown: the job retries.
+ */
+export async function storeRows(ctx: Pick<ProcessorContext, 'db' | 'job'>, rows: RowToStore[], errors: RowError[]): Promise<RowToStore[]> {
+  const store = (batch: RowToStore[]) =>
+    ctx.db.transaction().execute(async (trx) => {
+      await saveValidatedQuestions(trx, batch);
+      await recordAnalyticsEvents(trx, batch.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
+    });
+  try {
+    await store(rows);
+    return rows;
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+  }
+  const saved: RowToStore[] = [];
+  for (const row of rows) {
+    try {
+      await store([row]);
+      saved.push(row);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      errors.push({ index: row.index, message: `not stored: ${(error as Error).message}`.slice(0, 500) });
+    }
+  }
+  return saved;
+}
 
 /**
  * Progress on the parent job (Bull Board and GET /api/jobs show it): the set of finished chunks
