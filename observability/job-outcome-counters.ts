@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../core/contracts/ids.js';
 
 /**
  * Job outcomes counted per minute in Redis, so the alert engine sees the whole cluster and not one
@@ -13,7 +14,7 @@ export type JobOutcome = 'completed' | 'failed' | 'dead';
 export type OutcomeCounts = Record<JobOutcome, number>;
 
 const keepSeconds = 3600;
-const minuteKey = (prefix: string, minute: number) => `${prefix}:alerts:job-outcomes:${minute}`;
+const minuteKey = redisKeys.jobOutcomeMinute;
 
 /**
  * Buffers counts in memory and writes them once a second in one pipeline, so a busy worker adds

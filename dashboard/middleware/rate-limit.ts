@@ -4,6 +4,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../../observability/logger.js';
+import { redisKeys } from '../../core/contracts/ids.js';
 import { sendError } from '../http-error.js';
 import { type KeyRing, identifyRequest } from './api-key-auth.js';
 
@@ -106,6 +107,6 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
       callerOf(req)
         ? sendError(res, 429, 'rate_limited', `too many requests: at most ${options.perMinute} a minute per API key`)
         : sendError(res, 429, 'rate_limited', `too many requests without a valid key: at most ${options.anonymousPerMinute} a minute per client`),
-    store: new RedisStore({ sendCommand: boundedSendCommand(options.redis), prefix: `${options.prefix}:ratelimit:` }),
+    store: new RedisStore({ sendCommand: boundedSendCommand(options.redis), prefix: redisKeys.rateLimit(options.prefix) }),
   });
 }

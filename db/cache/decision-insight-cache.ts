@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import type { Db } from '../database.js';
 import { listDecisionIdsOfLearner } from '../queries/decision-insights.js';
+import { redisKeys } from '../../core/contracts/ids.js';
 
 /** DESIGN.md cache TTLs: decision insights 300 s. */
 export const DECISION_INSIGHT_CACHE_TTL_SECONDS = 300;
@@ -20,7 +21,7 @@ export class DecisionInsightCache {
   ) {}
 
   key(decisionId: string): string {
-    return `${this.prefix}:cache:insight:${decisionId}`;
+    return redisKeys.insightCache(this.prefix, decisionId);
   }
 
   /** The cached trace, or undefined on a miss. Throws when Redis is unreachable (callers fall back). */

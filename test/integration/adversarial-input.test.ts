@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rawRequest } from '../support/raw-http.js';
-import { type TestSystem, producerKey, startTestSystem } from '../support/test-system.js';
+import { seedLearner } from '../support/learner-rows.js';
+import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../support/test-system.js';
 
 /**
  * Reproductions of an adversarial pass (issue 18): inputs that crashed the process, stalled it
@@ -186,4 +187,29 @@ describe('what a worker could not store is refused at the edge', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_text' } });
   });
+});
+
+describe('validate everything before acting', () => {
+  it('an erasure with a bad ?wait is a 400 and erases nothing', async () => {
+    await seedLearner(system.services.db, 'carol', { at: new Date() });
+    const res = await system.request('/api/users/carol?wait=abc', { method: 'DELETE', key: operatorKey });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    expect(await system.query("SELECT deleted_at FROM learners WHERE user_id = 'carol'")).toEqual([{ deleted_at: null }]);
+    const counts = await system.services.producer.queue('retention-cleanup').getJobCounts();
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
+  });
+});
+
+describe('maintenance jobs are for operators', () => {
+  for (const queue of ['retention-cleanup', 'backups', 'monitoring']) {
+    it(`a producer key may not read ${queue} jobs`, async () => {
+      const jobId = await system.services.producer.queue(queue as 'backups').add('x' as never, {} as never, { jobId: `probe-${queue}` });
+      const refused = await system.request(`/api/jobs/${queue}/${jobId.id}`);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: { code: 'forbidden' } });
+      expect((await system.request(`/api/jobs/${queue}/${jobId.id}`, { key: operatorKey })).status).toBe(200);
+      await jobId.remove();
+    });
+  }
 });

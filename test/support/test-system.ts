@@ -51,10 +51,12 @@ export async function startTestSystem(
     logger?: Logger;
     /** Start the process's own metrics listener on this port (0: a free one). */
     metricsPort?: number;
+    /** A Redis of the test's own (one it may FLUSHALL); default: the run's shared one. */
+    redisUrl?: string;
   } = {},
 ): Promise<TestSystem> {
   const databaseUrl = await createTestDatabase(label);
-  const redisUrl = inject('redisUrl');
+  const redisUrl = options.redisUrl ?? inject('redisUrl');
   const config = parseConfig({
     NODE_ENV: 'test',
     PORT: '0',

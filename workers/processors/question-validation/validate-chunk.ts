@@ -1,4 +1,5 @@
 import { Job } from 'bullmq';
+import { redisKeys } from '../../../core/contracts/ids.js';
 import { type RowError, questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import { findStoredValidations, saveValidatedQuestions } from '../../../db/queries/questions.js';
@@ -97,7 +98,7 @@ export async function storeRows(ctx: Pick<ProcessorContext, 'db' | 'job'>, rows:
 async function reportImportProgress(ctx: ProcessorContext, importId: string, chunkIndex: number): Promise<void> {
   const parent = ctx.job.parent;
   if (!parent || !isQueueName(parent.queue)) return;
-  const key = `${ctx.producer.prefix}:import-progress:${importId}`;
+  const key = redisKeys.importProgress(ctx.producer.prefix, importId);
   const [, [, done]] = (await ctx.services.redis.multi().sadd(key, String(chunkIndex)).scard(key).expire(key, 86_400).exec()) as [
     unknown,
     [unknown, number],
