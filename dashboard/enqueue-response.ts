@@ -46,11 +46,14 @@ export async function enqueueWith(
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   const wait = parseWait(req);
-  // The event stream must be open before the job exists, or a fast job's completion is missed.
-  if (wait) await ctx.waiter.ready(queue);
+  // The event stream must be open before the job exists, or a fast job's completion is missed. If
+  // it cannot be opened in time (Redis away, or a starved process under load), the job is still
+  // enqueued and answered 202 for the client to poll: a wait is a courtesy, never a reason for a
+  // 503. (If Redis really is away, enqueue() itself answers 503.)
+  const canWait = wait ? await ctx.waiter.ready(queue).then(() => true, () => false) : false;
   const jobId = await enqueue();
   const accepted = { jobId, queue, statusUrl: statusUrl(queue, jobId), ...extra };
-  if (!wait) {
+  if (!wait || !canWait) {
     res.status(202).json(accepted);
     return;
   }

@@ -14,6 +14,7 @@ export type WaitOutcome =
  */
 export class JobWaiter {
   private readonly events = new Map<QueueName, Promise<QueueEvents>>();
+  private readonly released = new AbortController();
 
   constructor(
     private readonly connection: Redis,
@@ -41,12 +42,27 @@ export class JobWaiter {
     return Promise.race([events, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Shutdown: every wait, now and later, ends at once as 'pending', so its request is answered 202
+   * (the job is safe in Redis; the client polls) instead of holding the HTTP server open.
+   */
+  release(): void {
+    this.released.abort();
+  }
+
   async wait(queue: QueueName, jobId: string, ms: number): Promise<WaitOutcome> {
+    if (this.released.signal.aborted) return { state: 'pending' };
     const events = await this.ready(queue);
     const job = await Job.fromId(this.queueFor(queue), jobId);
     if (!job) return { state: 'pending' };
+    let onRelease: (() => void) | undefined;
+    const released = new Promise<'released'>((resolve) => {
+      onRelease = () => resolve('released');
+      this.released.signal.addEventListener('abort', onRelease, { once: true });
+    });
     try {
-      const result = await job.waitUntilFinished(events, ms);
+      const result = await Promise.race([job.waitUntilFinished(events, ms), released]);
+      if (result === 'released') return { state: 'pending' };
       return { state: 'completed', result };
     } catch (error) {
       const state = await job.getState();
@@ -59,6 +75,8 @@ export class JobWaiter {
         return { state: 'completed', result: fresh?.returnvalue };
       }
       return { state: 'pending' };
+    } finally {
+      this.released.signal.removeEventListener('abort', onRelease!);
     }
   }
 
