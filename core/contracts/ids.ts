@@ -39,8 +39,10 @@ export const jobIds = {
   /** The same answers handed in twice map to the same job (and the same application key). */
   results: (sessionId: string, answers: unknown) => checked('job', `results-${sessionId}-${digestOf(JSON.stringify(answers))}`),
   trace: (decisionId: string) => checked('job', `trace-${decisionId}`),
-  gdprExport: (userId: string, at: Date) => checked('job', `export-${userId}-${at.getTime()}`),
-  gdprErase: (userId: string, erasedAt: Date) => checked('job', `erase-${userId}-${erasedAt.getTime()}`),
+  // A digest, not the id: job ids end up in event streams, logs and download URLs, and a learner id
+  // may be an e-mail address that erasure must not leave behind.
+  gdprExport: (userId: string, at: Date) => checked('job', `export-${digestOf(userId).slice(0, 16)}-${at.getTime()}`),
+  gdprErase: (userId: string, erasedAt: Date) => checked('job', `erase-${digestOf(userId).slice(0, 16)}-${erasedAt.getTime()}`),
   manualBackup: (at: Date) => checked('job', `backup-manual-${at.getTime()}`),
   verifyBackup: (backupId: string, at: Date) => checked('job', `verify-${backupId}-${at.getTime()}`),
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit-log.js';
+import { learnerPseudonym } from '../../db/queries/pseudonyms.js';
 import { finishedJob } from '../support/finished-job.js';
 import { learnerRowCounts, seedLearner } from '../support/learner-rows.js';
 import { type TestSystem, operatorKey, startTestSystem } from '../support/test-system.js';
@@ -135,7 +136,9 @@ describe('GDPR erasure', () => {
     const bobAfter = await learnerRowCounts(system.services.db, 'bob');
     expect({ ...bobAfter, sessions: bobBefore.sessions, attempts: bobBefore.attempts }).toEqual(bobBefore);
 
-    const audit = await listAudit(system.services.db, { target: 'alice' });
+    // Her audit entries are kept, under her pseudonym (a keyed hash), never her id.
+    expect(await listAudit(system.services.db, { target: 'alice' })).toEqual([]);
+    const audit = await listAudit(system.services.db, { target: await learnerPseudonym(system.services.db, 'alice') });
     expect(audit.map((a) => a.action)).toContain('gdpr.erase.completed');
   });
 });
