@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../pipelines/redis-connection.js';
@@ -20,7 +21,10 @@ export class JobWaiter {
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly queueFor: (name: QueueName) => import('bullmq').Queue,
-  ) {}
+  ) {
+    // One listener per waiting request, removed when its wait ends: not a leak.
+    setMaxListeners(0, this.released.signal);
+  }
 
   /**
    * Call before adding the job, so its completion cannot slip past an unopened stream. Bounded: a
@@ -32,6 +36,9 @@ export class JobWaiter {
     if (!events) {
       const qe = new QueueEvents(queue, { connection: this.connection, prefix: this.prefix });
       qe.on('error', () => {});
+      // Every waiting request listens on the one stream (and stops when its wait ends): more than
+      // Node's default of 10 at once is normal, not a leak, and must not print a warning line.
+      qe.setMaxListeners(0);
       events = qe.waitUntilReady().then(() => qe);
       this.events.set(queue, events);
     }

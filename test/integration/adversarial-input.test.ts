@@ -213,3 +213,31 @@ describe('maintenance jobs are for operators', () => {
     });
   }
 });
+
+describe('small ones', () => {
+  it('more than 10 concurrent ?wait requests on one queue print no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 15 }, (_, i) =>
+          system.request('/api/questions/validate?wait=300', { method: 'POST', json: { id: `wait-${i}`, text: `Explain item ${i}.`, type: 'essay' } }).then((r) => r.status),
+        ),
+      );
+      expect(statuses).toEqual(Array(15).fill(202));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await system.services.producer.queue('question-validation').obliterate({ force: true });
+    }
+  });
+
+  it("answers Bull Board's own API errors in the uniform error body", async () => {
+    const res = await system.request('/admin/queues/api/queues/no-such-queue/no-such-job', { key: operatorKey });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await res.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+  });
+});
