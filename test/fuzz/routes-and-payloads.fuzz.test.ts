@@ -257,9 +257,6 @@ function isBullBoardMutation(route: RouteEntry): boolean {
   return route.path.startsWith('/admin/queues/api/') && route.method !== 'GET';
 }
 
-/** Bull Board serves its own UI and API; its 4xx are checked for status only (not our body). */
-const isBullBoard = (pattern: string) => pattern.startsWith('/admin/queues');
-
 async function send(route: RouteEntry, request: FuzzRequest): Promise<void> {
   const headers = new Headers(request.extraHeaders);
   const auth = authorization(request.key);
@@ -280,7 +277,7 @@ async function send(route: RouteEntry, request: FuzzRequest): Promise<void> {
   const text = await res.text();
   count(`${route.method} ${route.path}`, res.status);
   expect(res.status, text.slice(0, 300)).toBeLessThan(500);
-  if (res.status >= 400 && !isBullBoard(route.path)) {
+  if (res.status >= 400) {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     expect(typeof body.error?.code, text.slice(0, 300)).toBe('string');
     expect(typeof body.error?.message).toBe('string');
