@@ -9,6 +9,7 @@ import type { RouteEntry } from '../../dashboard/route-table.js';
 import { InvalidPayloadError } from '../../pipelines/producer.js';
 import { type QueueName, jobDefinition, queueNames, registry } from '../../pipelines/registry.js';
 import { concretePath, routeTableOf } from '../faults/support/route-probe.js';
+import { totalJobs } from '../support/job-totals.js';
 import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../support/test-system.js';
 import { deeplyNestedText, fromJsonSchema, hostileJson, hostileString, mutatedJsonText } from './support/arbitraries.js';
 import { fuzzRuns, fuzzSeed } from './support/fuzz-config.js';
@@ -60,19 +61,10 @@ afterAll(async () => {
 
 // ---- observing the system ------------------------------------------------------------------
 
-async function jobTotals(): Promise<number> {
-  let total = 0;
-  for (const name of queueNames) {
-    const counts = await system.services.producer.queue(name).getJobCounts();
-    total += Object.values(counts).reduce((a, b) => a + b, 0);
-  }
-  return total;
-}
-
 /** Jobs in every queue plus rows in every table (audit_log aside: refusals are audited on purpose). */
 async function footprint(): Promise<string> {
   const counts = tables.length ? await system.query(`SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t}) AS ${t}`).join(', ')}`) : [{}];
-  return JSON.stringify({ jobs: await jobTotals(), rows: counts[0] });
+  return JSON.stringify({ jobs: await totalJobs(system.services.producer), rows: counts[0] });
 }
 
 async function untilIdle(): Promise<void> {
