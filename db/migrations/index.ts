@@ -3,6 +3,7 @@ import * as foundation from './0001_foundation.js';
 import * as feedbackApplications from './0005_feedback_applications.js';
 import * as insightPartitions from './0002_insight_partitions.js';
 import * as retentionIndexes from './0006_retention_indexes.js';
+import * as sharedStores from './0007_shared_stores.js';
 import * as appSecrets from './0010_app_secrets.js';
 
 /**
@@ -14,5 +15,6 @@ export const migrations: Record<string, Migration> = {
   '0002_insight_partitions': insightPartitions,
   '0005_feedback_applications': feedbackApplications,
   '0006_retention_indexes': retentionIndexes,
+  '0007_shared_stores': sharedStores,
   '0010_app_secrets': appSecrets,
 };

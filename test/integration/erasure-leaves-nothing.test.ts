@@ -130,7 +130,9 @@ describe('erasure leaves nothing behind', () => {
     expect(sweep.state).toBe('completed');
     expect(sweep.result.purgedLearners).toBe(1);
     expect(JSON.stringify(sweep.result)).not.toContain(userId);
-    expect(await tableMentions()).toEqual([]);
+    // Except the erasure ledger (issue 14): the one record that must outlive the hard delete, so a
+    // restore of an older backup erases the learner again.
+    expect((await tableMentions()).filter((t) => !t.startsWith('erasure_ledger:'))).toEqual([]);
     expect(await redisMentions()).toEqual([]);
   });
 });

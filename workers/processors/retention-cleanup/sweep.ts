@@ -1,6 +1,4 @@
-import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
-import { fileRetentionDays, retentionCutoff } from '../../../core/retention/retention-policies.js';
-import { pruneExports } from '../../../db/gdpr/prune-exports.js';
+import { deleteExpiredLearnerExports } from '../../../db/queries/learner-exports.js';
 import { sweepRetention } from '../../../db/retention/sweep-retention.js';
 import {
   gdprLearnersPurged,
@@ -24,7 +22,7 @@ export const sweepProcessor = defineProcessor('retention-cleanup', 'sweep', asyn
   // The hard delete reaches Redis too: whatever still names a purged learner (their erase job, a
   // job that was running at erasure) goes now.
   for (const userId of purgedUserIds) await eraseLearnerFromQueues(ctx.producer.allQueues(), ctx.services.redis, userId);
-  const exportsRemoved = await pruneExports(maintenanceDirs(config).exports, retentionCutoff(at, fileRetentionDays.exports));
+  const exportsRemoved = await deleteExpiredLearnerExports(ctx.db, at);
 
   for (const [table, n] of Object.entries(outcome.deleted)) retentionRowsDeleted.inc({ table }, n);
   for (const [table, n] of Object.entries(outcome.archived)) retentionRowsArchived.inc({ table }, n);
