@@ -27,6 +27,19 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        // The generated fuzz suite (test/fuzz): a bounded, seeded run in `npm test`; longer runs
+        // with `npm run fuzz -- --runs N`. After the integration files, alone.
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 2 },
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -5,6 +5,7 @@ import type { Config } from '../core/config/config-schema.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { type Ingress, createIngress } from '../dashboard/create-ingress.js';
+import { answerClientErrors } from '../dashboard/client-errors.js';
 import { JobWaiter } from '../dashboard/job-waiter.js';
 import { KeyRing } from '../dashboard/middleware/api-key-auth.js';
 import { lastVerifiedBackupOrInstallAt } from '../db/queries/backup-freshness.js';
@@ -73,6 +74,24 @@ export function concurrencyFor(config: Config, bloomThreads: number) {
       backups: config.CONCURRENCY_BACKUPS,
       monitoring: config.CONCURRENCY_MONITORING,
     })[queue];
+}
+
+/** What the shutdown steps after the workers may take together (see close()). */
+const shutdownTailMs = 2_500;
+
+/** Runs one shutdown step until it ends or the shared deadline passes; true if it ended in time. */
+async function boundedStep(name: string, work: () => Promise<unknown> | undefined, deadline: number, logger: Logger): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(100, deadline - Date.now()));
+  });
+  try {
+    const ended = await Promise.race([Promise.resolve(work()).then(() => true, () => true), late]);
+    if (!ended) logger.warn({ step: name }, 'shutdown step did not finish in time; going on without it');
+    return ended;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -165,8 +184,18 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       queueWorkers: async () => (await readQueueStatus(producer)).map(({ queue, workers }) => ({ queue, workers })),
       lastVerifiedBackup: () => lastVerifiedBackupOrInstallAt(db),
     });
-    server = createServer(ingress.app);
+    server = createServer(
+      {
+        // A slow or short body holds its socket this long at most (Node's default was 300 s), and
+        // the timeouts are checked every second rather than every 30 s.
+        headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+        requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+        connectionsCheckingInterval: 1_000,
+      },
+      ingress.app,
+    );
     server.keepAliveTimeout = 5_000;
+    answerClientErrors(server);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());
@@ -194,30 +223,36 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const close = () => {
     closing ??= (async () => {
       shuttingDown = true;
-      // 1. stop intake: no new HTTP connections, idle keep-alive sockets closed.
+      // 1. stop intake: no new HTTP connections, idle keep-alive sockets closed, and requests
+      // waiting on a job answered 202 now (their jobs are safe in Redis) rather than at the end.
       const serverClosed = server
         ? new Promise<void>((resolve) => server!.close(() => resolve()))
         : Promise.resolve();
       server?.closeIdleConnections();
+      waiter?.release();
       // 2. workers finish their active jobs (bounded by the timeout), then 3. the thread pool.
       await workers?.close(config.SHUTDOWN_TIMEOUT_MS);
-      await bloom?.close();
+      // DANGEROUS SPOT: every step from here on is bounded by one shared budget. One of them hanging
+      // (a Redis client stuck on a command, a pool waiting for a task) once held the process for
+      // 18 s, until the CLI's last-resort timer exited 1. A late step is logged and skipped.
+      const deadline = Date.now() + shutdownTailMs;
+      const step = (name: string, work: () => Promise<unknown> | undefined) => boundedStep(name, work, deadline, logger);
+      await step('thread pool', () => bloom?.close());
       server?.closeAllConnections();
-      await serverClosed;
+      await step('http server', () => serverClosed);
       // Every request is answered now; the audit entries of the last ones may still be on their way.
-      await ingress?.auditWritten();
-      await ingress?.close();
-      await requestStats.close();
-      await cache.close();
+      await step('audit entries', () => ingress?.auditWritten());
+      await step('cache', () => Promise.allSettled([requestStats.close(), cache.close()]));
       setQueueDepthSource(undefined);
       setClusterStateSource(undefined);
       // Scrapes keep working while workers drain; the listener goes with the HTTP server.
-      await metricsServer?.close();
+      await step('metrics listener', () => metricsServer?.close());
       // 4. queues and Redis, 5. the database.
-      await waiter?.close();
-      await producer.close();
-      await Promise.allSettled([producerConnection.quit(), workerConnection.quit()]);
-      await db.destroy();
+      await step('job events', () => waiter?.close());
+      await step('queues', () => producer.close());
+      const quit = await step('redis', () => Promise.allSettled([producerConnection.quit(), workerConnection.quit()]));
+      if (!quit) for (const c of [producerConnection, workerConnection]) c.disconnect();
+      await step('database', () => db.destroy());
     })();
     return closing;
   };

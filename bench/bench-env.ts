@@ -68,6 +68,7 @@ export function createBenchEnv(parts: BenchEnvParts): BenchEnv {
         API_KEYS: `producer:${apiKey},operator:${apiKey}`,
         DATA_DIR: parts.scratchDir,
         RATE_LIMIT_PER_MINUTE: String(100_000_000),
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(100_000_000),
         SCHEDULERS_ENABLED: 'false',
         ...parts.settings,
         ...overrides,

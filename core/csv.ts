@@ -1,12 +1,22 @@
+/** A CSV that cannot be read (an unterminated quoted field): the caller's input error, not ours. */
+export class CsvSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CsvSyntaxError';
+  }
+}
+
 /**
  * A small RFC 4180 CSV parser: quoted fields may hold commas, CR/LF line breaks and doubled
  * quotes (""), records end with LF or CRLF, a leading UTF-8 BOM is ignored and a trailing newline
  * does not create an empty record. Lenient where the RFC is silent: a quote inside an unquoted
  * field is kept literally, and text after a closing quote is appended to the field, since
  * hand-made datasets contain both.
+ *
+ * Lazy: records are yielded one at a time, so a caller that stops at a cap holds only the records
+ * it kept (24 MB of newlines is 24 million records; building them all at once crashed the ingress).
  */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
+export function* iterateCsv(text: string, options: { skipBlankLines?: boolean } = {}): Generator<string[]> {
   let record: string[] = [];
   let field = '';
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -44,8 +54,13 @@ export function parseCsv(text: string): string[][] {
       continue;
     }
     if (ch === '\r' || ch === '\n') {
+      if (options.skipBlankLines && record.length === 0 && !fieldStarted) {
+        // A blank line: skipped in place, without building a record for it.
+        i += 1;
+        continue;
+      }
       record.push(field);
-      records.push(record);
+      yield record;
       record = [];
       field = '';
       fieldStarted = false;
@@ -56,20 +71,34 @@ export function parseCsv(text: string): string[][] {
     fieldStarted = true;
     i += 1;
   }
-  if (inQuotes) throw new Error('CSV: unterminated quoted field');
+  if (inQuotes) throw new CsvSyntaxError('CSV: unterminated quoted field');
   if (fieldStarted || field !== '' || record.length > 0) {
     record.push(field);
-    records.push(record);
+    yield record;
   }
-  return records;
 }
 
-/** Parses CSV with a header row into objects keyed by (trimmed, lower-cased) column name. */
-export function parseCsvObjects(text: string): Record<string, string>[] {
-  const [header, ...rows] = parseCsv(text);
-  if (header === undefined) return [];
-  const keys = header.map((h) => h.trim().toLowerCase());
-  return rows
-    .filter((r) => !(r.length === 1 && r[0]!.trim() === ''))
-    .map((r) => Object.fromEntries(keys.map((k, j) => [k, r[j] ?? ''])));
+/** Every record of a CSV text (see iterateCsv). */
+export function parseCsv(text: string): string[][] {
+  return [...iterateCsv(text)];
+}
+
+/**
+ * Parses CSV with a header row into objects keyed by (trimmed, lower-cased) column name; blank
+ * lines are skipped. With `maxRows`, stops reading once one row more than that has been seen, so
+ * the caller can refuse an oversize file without the parser holding all of it.
+ */
+export function parseCsvObjects(text: string, options: { maxRows?: number } = {}): Record<string, string>[] {
+  const max = options.maxRows ?? Number.POSITIVE_INFINITY;
+  const records = iterateCsv(text, { skipBlankLines: true });
+  const header = records.next();
+  if (header.done) return [];
+  const keys = header.value.map((h) => h.trim().toLowerCase());
+  const out: Record<string, string>[] = [];
+  for (const r of records) {
+    if (r.length === 1 && r[0]!.trim() === '') continue; // whitespace-only lines
+    out.push(Object.fromEntries(keys.map((k, j) => [k, r[j] ?? ''])));
+    if (out.length > max) break;
+  }
+  return out;
 }

@@ -9,18 +9,19 @@ import type { IngressContext } from './ingress-context.js';
 import { auditOperatorActions, routePattern } from './middleware/audit-operator-actions.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { httpMetrics } from './middleware/http-metrics.js';
-import { type BodyRule, parseBodies } from './middleware/parse-bodies.js';
+import { bodyGate } from './middleware/body-gate.js';
+import { type BodyRule, bodyLimitFor, parseBodies } from './middleware/parse-bodies.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
 import { bullBoardPath } from './routes/bull-board-routes.js';
 import { routeModules } from './routes/index.js';
 
 /** Default JSON body limit; routes that take more, or other media types, are listed in bodyRules. */
-export const jsonBodyLimit = '256kb';
+export const jsonBodyLimit = 256 * 1024;
 
 /** Routes whose bodies differ from the default (JSON ≤ jsonBodyLimit). */
 export const bodyRules: readonly BodyRule[] = [
   // Up to 10 000 questions as JSON, or as CSV (arrives as a string in req.body).
-  { path: '/api/questions/import', limit: '25mb', types: ['application/json', '+json', 'text/csv'] },
+  { path: '/api/questions/import', limit: 25 * 1024 * 1024, types: ['application/json', '+json', 'text/csv'] },
 ];
 
 /**
@@ -49,7 +50,9 @@ export function createIngress(ingressCtx: IngressContext): Ingress {
   const ctx: IngressContext = { ...ingressCtx, requestStats };
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Off unless configured: behind no proxy, X-Forwarded-For is whatever the client says it is (a
+  // rotating one would dodge the per-IP limit on wrong keys).
+  app.set('trust proxy', ctx.config.TRUST_PROXY ?? false);
   app.set('query parser', 'simple');
 
   app.use(httpMetrics(requestStats));
@@ -90,16 +93,20 @@ export function createIngress(ingressCtx: IngressContext): Ingress {
   const corsOrigins = (ctx.config.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   if (corsOrigins.length > 0) app.use(cors({ origin: corsOrigins, maxAge: 600 }));
 
+  const bodies = { defaultLimit: jsonBodyLimit, rules: bodyRules };
+  // Size and key are checked from the headers before the rate limiter or a parser reads anything.
+  app.use(bodyGate({ keys: ctx.keys, limitFor: bodyLimitFor(bodies) }));
   app.use(
     createRateLimiter({
       redis: ctx.redis,
       keys: ctx.keys,
       perMinute: ctx.config.RATE_LIMIT_PER_MINUTE,
+      anonymousPerMinute: ctx.config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       prefix: ctx.config.QUEUE_PREFIX,
       logger: ctx.logger,
     }),
   );
-  app.use(parseBodies({ defaultLimit: jsonBodyLimit, rules: bodyRules }));
+  app.use(parseBodies(bodies));
   const audit = auditOperatorActions(ctx.db, ctx.logger);
   app.use(audit);
 

@@ -7,6 +7,14 @@ import type { IngressContext } from './ingress-context.js';
 
 const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).optional() });
 
+/**
+ * The `?wait=MS` of an enqueueing request, or a 400. Routes that act before they enqueue (erasure)
+ * call this first: everything is validated before anything is done.
+ */
+export function parseWait(req: Request): number | undefined {
+  return parseOr400(waitQuery, req.query, 'query string').wait;
+}
+
 export const statusUrl = (queue: string, jobId: string) => `/api/jobs/${queue}/${encodeURIComponent(jobId)}`;
 
 /**
@@ -37,12 +45,15 @@ export async function enqueueWith(
   enqueue: () => Promise<string>,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const { wait } = parseOr400(waitQuery, req.query, 'query string');
-  // The event stream must be open before the job exists, or a fast job's completion is missed.
-  if (wait) await ctx.waiter.ready(queue);
+  const wait = parseWait(req);
+  // The event stream must be open before the job exists, or a fast job's completion is missed. If
+  // it cannot be opened in time (Redis away, or a starved process under load), the job is still
+  // enqueued and answered 202 for the client to poll: a wait is a courtesy, never a reason for a
+  // 503. (If Redis really is away, enqueue() itself answers 503.)
+  const canWait = wait ? await ctx.waiter.ready(queue).then(() => true, () => false) : false;
   const jobId = await enqueue();
   const accepted = { jobId, queue, statusUrl: statusUrl(queue, jobId), ...extra };
-  if (!wait) {
+  if (!wait || !canWait) {
     res.status(202).json(accepted);
     return;
   }

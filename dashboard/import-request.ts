@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { questionInputSchema } from '../core/bloom/question-input.js';
 import { type RowError, maxImportQuestions } from '../core/contracts/question-contracts.js';
-import { parseCsvObjects } from '../core/csv.js';
+import { CsvSyntaxError, parseCsvObjects } from '../core/csv.js';
 import type { ImportRequest } from '../pipelines/flows/import-flow.js';
 import { HttpError, issueDetails } from './http-error.js';
 
@@ -32,10 +32,17 @@ function csvRowToQuestion(row: Record<string, string>): Record<string, unknown> 
 export function parseImportRequest(body: unknown): ImportRequest {
   let rows: unknown[];
   if (typeof body === 'string') {
-    const records = parseCsvObjects(body);
+    let records: Record<string, string>[];
+    try {
+      // Stops one row past the cap: an oversize file is refused without being held whole.
+      records = parseCsvObjects(body, { maxRows: maxImportQuestions });
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) throw new HttpError(400, 'malformed_csv', error.message);
+      throw error;
+    }
     if (records.length === 0) throw new HttpError(400, 'invalid_request', 'the CSV has no rows under its header');
     if (records.length > maxImportQuestions) {
-      throw new HttpError(400, 'invalid_request', `an import takes at most ${maxImportQuestions} questions; this one has ${records.length}`);
+      throw new HttpError(413, 'too_many_rows', `an import takes at most ${maxImportQuestions} questions; this one has more`);
     }
     rows = records.map(csvRowToQuestion);
   } else {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Job, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from '../pipelines/redis-connection.js';
@@ -14,12 +15,16 @@ export type WaitOutcome =
  */
 export class JobWaiter {
   private readonly events = new Map<QueueName, Promise<QueueEvents>>();
+  private readonly released = new AbortController();
 
   constructor(
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly queueFor: (name: QueueName) => import('bullmq').Queue,
-  ) {}
+  ) {
+    // One listener per waiting request, removed when its wait ends: not a leak.
+    setMaxListeners(0, this.released.signal);
+  }
 
   /**
    * Call before adding the job, so its completion cannot slip past an unopened stream. Bounded: a
@@ -31,6 +36,9 @@ export class JobWaiter {
     if (!events) {
       const qe = new QueueEvents(queue, { connection: this.connection, prefix: this.prefix });
       qe.on('error', () => {});
+      // Every waiting request listens on the one stream (and stops when its wait ends): more than
+      // Node's default of 10 at once is normal, not a leak, and must not print a warning line.
+      qe.setMaxListeners(0);
       events = qe.waitUntilReady().then(() => qe);
       this.events.set(queue, events);
     }
@@ -41,12 +49,27 @@ export class JobWaiter {
     return Promise.race([events, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Shutdown: every wait, now and later, ends at once as 'pending', so its request is answered 202
+   * (the job is safe in Redis; the client polls) instead of holding the HTTP server open.
+   */
+  release(): void {
+    this.released.abort();
+  }
+
   async wait(queue: QueueName, jobId: string, ms: number): Promise<WaitOutcome> {
+    if (this.released.signal.aborted) return { state: 'pending' };
     const events = await this.ready(queue);
     const job = await Job.fromId(this.queueFor(queue), jobId);
     if (!job) return { state: 'pending' };
+    let onRelease: (() => void) | undefined;
+    const released = new Promise<'released'>((resolve) => {
+      onRelease = () => resolve('released');
+      this.released.signal.addEventListener('abort', onRelease, { once: true });
+    });
     try {
-      const result = await job.waitUntilFinished(events, ms);
+      const result = await Promise.race([job.waitUntilFinished(events, ms), released]);
+      if (result === 'released') return { state: 'pending' };
       return { state: 'completed', result };
     } catch (error) {
       const state = await job.getState();
@@ -59,6 +82,8 @@ export class JobWaiter {
         return { state: 'completed', result: fresh?.returnvalue };
       }
       return { state: 'pending' };
+    } finally {
+      this.released.signal.removeEventListener('abort', onRelease!);
     }
   }
 

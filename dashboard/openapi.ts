@@ -18,6 +18,11 @@ interface RouteDoc {
   enqueues?: string;
 }
 
+/**
+ * One entry per route the routers register (test/integration/openapi-routes.test.ts holds the two
+ * together: a route added without an entry here, an entry for a route that is gone, a duplicate or a
+ * scope that differs from the route's guard fails it).
+ */
 export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/api/questions/validate', scope: 'producer', summary: 'Validate one question (Bloom level, quality, suggestions).', enqueues: 'question-validation/validate' },
   { method: 'get', path: '/api/questions/{questionId}', scope: 'producer', summary: 'The stored question with its latest validation.' },
@@ -47,7 +52,6 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/admin/backups', scope: 'operator', summary: 'The backup catalogue.' },
   { method: 'post', path: '/api/admin/backups/{backupId}/verify', scope: 'operator', summary: 'Verify a backup by test restore.', enqueues: 'backups/verify' },
   { method: 'get', path: '/api/admin/queues/{queue}/failed', scope: 'operator', summary: 'Dead-lettered jobs of a queue, newest first (?limit ≤ 1000, ?offset).' },
-  { method: 'get', path: '/api/admin/queues/{queue}/failed', scope: 'operator', summary: 'Dead-lettered jobs of a queue (?limit).' },
   { method: 'post', path: '/api/admin/queues/{queue}/replay-failed', scope: 'operator', summary: 'Replay dead-lettered jobs of a queue with a fresh attempt budget (?limit); 200 {replayed}.' },
   { method: 'get', path: '/healthz', scope: 'none', summary: 'Liveness: {status, timestamp}.' },
   { method: 'get', path: '/health', scope: 'none', summary: 'Liveness (alias of /healthz): {status, timestamp}.' },

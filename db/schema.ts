@@ -227,6 +227,7 @@ export interface Database {
   attempts: AttemptsTable;
   decision_insights: DecisionInsightsTable;
   analytics_events: AnalyticsEventsTable;
+  app_secrets: { name: string; value: string; created_at: Generated<Timestamp> };
   analytics_events_archive: AnalyticsEventsTable;
   analytics_daily: AnalyticsDailyTable;
   difficulty_mappings: DifficultyMappingsTable;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { histogramQuantile } from '../core/alerts/histogram-quantile.js';
+import { redisKeys } from '../core/contracts/ids.js';
 
 /**
  * Decision-trace write latency as a cluster-wide histogram in Redis, for the "decision-write p99
@@ -14,7 +15,7 @@ import { histogramQuantile } from '../core/alerts/histogram-quantile.js';
 export const decisionWriteBucketsMs: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 const keepSeconds = 3600;
-const minuteKey = (prefix: string, minute: number) => `${prefix}:alerts:decision-write-ms:${minute}`;
+const minuteKey = redisKeys.decisionWriteMinute;
 
 function bucketOf(ms: number): number {
   const i = decisionWriteBucketsMs.findIndex((bound) => ms <= bound);

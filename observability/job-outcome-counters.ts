@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { MinuteCounterRecorder, readMinuteCounters } from './minute-counters.js';
+import { redisKeys } from '../core/contracts/ids.js';
 
 /**
  * Job outcomes counted per minute in Redis (observability/minute-counters.ts), so the alert engine
@@ -13,7 +14,7 @@ import { MinuteCounterRecorder, readMinuteCounters } from './minute-counters.js'
 export type JobOutcome = 'completed' | 'failed' | 'dead';
 export type OutcomeCounts = Record<JobOutcome, number>;
 
-const minuteKey = (prefix: string) => (minute: number) => `${prefix}:alerts:job-outcomes:${minute}`;
+const minuteKey = (prefix: string) => (minute: number) => redisKeys.jobOutcomeMinute(prefix, minute);
 
 /** Buffers counts and writes them once a second (one Redis round trip a second, not one per job). */
 export class JobOutcomeRecorder {

@@ -41,6 +41,9 @@ export class Producer {
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
       queue.on('error', () => {}); // connection errors surface on the calls themselves
+      // Job.waitUntilFinished adds a 'closing' listener per waiting request (removed when it ends):
+      // dozens of concurrent `?wait` requests are normal load, not a leak worth a warning line.
+      queue.setMaxListeners(0);
       this.queues.set(name, queue);
     }
     return queue;

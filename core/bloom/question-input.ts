@@ -1,20 +1,28 @@
 import { z } from 'zod';
+import { idSchema, isStorableText, storableTextMessage } from '../contracts/identifiers.js';
 import { QUESTION_TYPES } from './levels.js';
 
 /**
  * A question to validate, as upstream services send it. Bounds keep one hostile payload from
  * costing a worker thread more than a few milliseconds (the scorer also caps tokens it reads).
  */
+const text = (max: number) => z.string().max(max).refine(isStorableText, storableTextMessage);
+
+/**
+ * Everything here must be storable as given: ids follow the one id grammar (they become job ids and
+ * decision ids), text refuses NUL and lone surrogates, and difficulty is stored in a `smallint`.
+ * Anything the store would refuse is refused here, at the edge, and never fails in a worker.
+ */
 export const questionInputSchema = z.object({
-  id: z.string().min(1).max(200).optional(),
-  text: z.string().trim().min(1).max(5000),
+  id: idSchema.optional(),
+  text: z.string().trim().min(1).max(5000).refine(isStorableText, storableTextMessage),
   type: z.enum(QUESTION_TYPES),
-  /** Author's difficulty estimate, 1 (easiest) … 5 (hardest). */
-  difficulty: z.number().min(1).max(5).optional(),
-  categoryId: z.string().min(1).max(200).optional(),
-  learningObjective: z.string().trim().max(2000).optional(),
-  options: z.array(z.string().max(1000)).max(20).optional(),
-  answer: z.string().max(5000).optional(),
+  /** Author's difficulty estimate, 1 (easiest) … 5 (hardest), a whole number. */
+  difficulty: z.number().int().min(1).max(5).optional(),
+  categoryId: idSchema.optional(),
+  learningObjective: z.string().trim().max(2000).refine(isStorableText, storableTextMessage).optional(),
+  options: z.array(text(1000)).max(20).optional(),
+  answer: text(5000).optional(),
 });
 
 export type QuestionInput = z.infer<typeof questionInputSchema>;

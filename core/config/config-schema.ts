@@ -96,11 +96,31 @@ export const configSchema = z.object({
   CONCURRENCY_BACKUPS: positiveInt.default(1),
   CONCURRENCY_MONITORING: positiveInt.default(1),
   BLOOM_THREADS: positiveInt.optional(),
-  SHUTDOWN_TIMEOUT_MS: positiveInt.default(8_000),
+  // Workers' share of a shutdown; the rest (pool, server, Redis, database) has 2.5 s of its own, so
+  // SIGTERM ends within 10 s whatever is running.
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(6_000),
   SPACED_REPETITION: z.enum(['sm2', 'fsrs']).default('fsrs'),
   PG_POOL_SIZE: positiveInt.default(10),
   CORS_ORIGINS: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  /** Requests per minute per client IP without a valid key (wrong keys, scrapes, Bull Board's login). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(300),
+  /**
+   * Express `trust proxy`: unset trusts no proxy (req.ip is the socket's address). Set it to what
+   * sits in front (`loopback`, a CIDR list, a hop count) only when a proxy really does.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((raw): string | number | boolean | undefined => {
+      const value = raw?.trim();
+      if (value === undefined || value === '' || value === 'false') return undefined;
+      if (value === 'true') return true;
+      return /^\d+$/.test(value) ? Number(value) : value;
+    }),
+  /** Node's limits on receiving a request: headers, and the whole request (body included). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   ALERT_WEBHOOK_URL: optionalUrl(['http', 'https']),
   SCHEDULER_TZ: z.string().default('UTC'),
   CRON_RETENTION_SWEEP: cron.default('15 2 * * *'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema, isoDateTimeSchema } from './identifiers.js';
+import { idPattern, idSchema, isoDateTimeSchema } from './identifiers.js';
+import { compositeIdMaxLength } from './ids.js';
 
 /**
  * A decision trace: the auditable record of one adaptive decision. The producer chooses a
@@ -7,8 +8,8 @@ import { idSchema, isoDateTimeSchema } from './identifiers.js';
  * job sends an identical trace and the store keeps exactly one.
  */
 export const decisionTraceSchema = z.object({
-  // Used in the job id, so it follows the identifier rules (no ':').
-  decisionId: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.@=-]+$/, 'may contain only letters, digits and _ . @ = -'),
+  // Used in the job id, so it follows the one id grammar (identifiers.ts; recipes in ids.ts).
+  decisionId: z.string().min(1).max(compositeIdMaxLength).regex(idPattern, 'may contain only letters, digits and _ . @ -'),
   kind: z.string().min(1).max(64),
   userId: idSchema.optional(),
   sessionId: idSchema.optional(),

@@ -34,6 +34,12 @@ export const sessionPreferencesSchema = z
   .strict();
 
 export const generateSessionPayloadSchema = z.object({
+  /**
+   * The session's id: the caller's, or a random one fixed into the payload at enqueue, so it never
+   * depends on BullMQ's job counter (which restarts with a fresh Redis or prefix). Optional until
+   * jobs enqueued without it have drained; the processor derives one for those.
+   */
+  sessionId: idSchema.optional(),
   userId: idSchema,
   categoryId: idSchema.optional(),
   size: z.number().int().min(1).max(50).default(10),
@@ -77,6 +83,8 @@ export const generateSessionResultSchema = z.object({
 export type GenerateSessionResult = z.infer<typeof generateSessionResultSchema>;
 
 export const learningPlanPayloadSchema = z.object({
+  /** As `sessionId` above: the caller's or fixed at enqueue; optional until old jobs have drained. */
+  planId: idSchema.optional(),
   userId: idSchema,
   targetLevel: z.number().int().min(1).max(5),
   days: z.number().int().min(1).max(365),

@@ -49,9 +49,13 @@ export class KeyRing {
 function presentedKey(req: Request, allowBasic: boolean): string | undefined {
   const header = req.headers.authorization;
   if (!header) return undefined;
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (scheme?.toLowerCase() === 'bearer') return value.trim();
-  if (allowBasic && scheme?.toLowerCase() === 'basic') {
+  // Exactly `<scheme> <credential>`: `Bearer <key> extra` is not a key followed by noise, it is
+  // malformed, and is refused like a wrong key.
+  const match = /^(\S+) +(\S+) *$/.exec(header);
+  if (!match) return undefined;
+  const [, scheme, value] = match as unknown as [string, string, string];
+  if (scheme.toLowerCase() === 'bearer') return value;
+  if (allowBasic && scheme.toLowerCase() === 'basic') {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     return decoded.slice(decoded.indexOf(':') + 1);
   }

@@ -5,6 +5,17 @@ import { InvalidPayloadError } from '../../pipelines/producer.js';
 import { QueueUnavailableError } from '../../pipelines/redis-connection.js';
 import { HttpError, issueDetails, sendError } from '../http-error.js';
 
+/**
+ * Postgres that is down or going away: errors from the pg driver or its pool (ECONNREFUSED looks
+ * the same for both servers, so the origin decides), or the server's own shutdown messages.
+ */
+export function isDatabaseUnavailable(error: Error): boolean {
+  if (/[\\/]node_modules[\\/](pg|pg-pool)[\\/]/.test(error.stack ?? '') && /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
+    return true;
+  }
+  return /the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command|Connection terminated unexpectedly|timeout exceeded when trying to connect/i.test(error.message);
+}
+
 /** A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. */
 function isRedisUnavailable(error: Error): boolean {
   if (error instanceof QueueUnavailableError) return true;
@@ -28,6 +39,10 @@ export function errorHandler(logger: Logger) {
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, 415, 'unsupported_encoding', e.message);
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       return sendError(res, e.status, 'bad_request', e.expose ? e.message : 'bad request');
+    }
+    if (e instanceof Error && isDatabaseUnavailable(e)) {
+      res.setHeader('Retry-After', '5');
+      return sendError(res, 503, 'unavailable', 'the database is unavailable; retry shortly');
     }
     if (e instanceof Error && isRedisUnavailable(e)) {
       res.setHeader('Retry-After', '5');

@@ -1,12 +1,13 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { isStorableText, storableTextMessage } from '../../core/contracts/identifiers.js';
 import { HttpError } from '../http-error.js';
 
 /** A route that takes a bigger body, or other media types, than the ingress default. */
 export interface BodyRule {
   /** The exact request path (no parameters): `/api/questions/import`. */
   path: string;
-  /** body-parser size, e.g. '25mb'. */
-  limit: string;
+  /** Largest body in bytes. */
+  limit: number;
   /** Accepted media types; JSON is parsed, any other listed type arrives as a string. */
   types: string[];
 }
@@ -23,16 +24,30 @@ function hasBody(req: Request): boolean {
 
 /** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  return inspectJson(value, max) === 'too_deep';
+}
+
+/**
+ * One pass over a parsed JSON body, without recursion: nesting deeper than `maxDepth`, or a string
+ * (value or key) Postgres could not store — NUL or a lone surrogate, which JSON can spell as
+ * `\u0000` / `\ud800`. No field of any route may carry either, so they are refused here for all.
+ */
+export function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | undefined {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return 'unstorable_text';
+      continue;
+    }
     if (current === null || typeof current !== 'object') continue;
-    if (depth + 1 > max) return true;
-    for (const child of Object.values(current as Record<string, unknown>)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    if (depth + 1 > maxDepth) return 'too_deep';
+    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+      if (!isStorableText(key)) return 'unstorable_text';
+      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1]);
     }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -41,8 +56,14 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
  * than `maxJsonDepth` is a 400; oversize bodies become 413 in the error handler (body-parser's
  * `entity.too.large`). Requests without a body pass untouched, so the route's schema reports it.
  */
-export function parseBodies(options: { defaultLimit: string; rules: readonly BodyRule[] }): RequestHandler {
-  const makeParsers = (limit: string) => ({
+/** The body limit of a path, in bytes: its rule's, or the default. */
+export function bodyLimitFor(options: { defaultLimit: number; rules: readonly BodyRule[] }): (path: string) => number {
+  const byPath = new Map(options.rules.map((rule) => [rule.path, rule.limit]));
+  return (path) => byPath.get(path) ?? options.defaultLimit;
+}
+
+export function parseBodies(options: { defaultLimit: number; rules: readonly BodyRule[] }): RequestHandler {
+  const makeParsers = (limit: number) => ({
     json: express.json({ limit, strict: true, type: () => true }),
     text: express.text({ limit, type: () => true }),
   });
@@ -62,9 +83,11 @@ export function parseBodies(options: { defaultLimit: string; rules: readonly Bod
     const parser = isJson ? rule.json : rule.text;
     parser(req, res, (error?: unknown) => {
       if (error) return next(error);
-      if (isJson && jsonDepthExceeds(req.body, maxJsonDepth)) {
+      const problem = isJson ? inspectJson(req.body, maxJsonDepth) : typeof req.body === 'string' && !isStorableText(req.body) ? 'unstorable_text' : undefined;
+      if (problem === 'too_deep') {
         return next(new HttpError(400, 'too_deeply_nested', `request body nests deeper than ${maxJsonDepth} levels`));
       }
+      if (problem === 'unstorable_text') return next(new HttpError(400, 'invalid_text', `request body text ${storableTextMessage}`));
       next();
     });
   };

@@ -4,8 +4,12 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../../observability/logger.js';
+import { redisKeys } from '../../core/contracts/ids.js';
 import { sendError } from '../http-error.js';
 import { type KeyRing, identifyRequest } from './api-key-auth.js';
+
+/** Liveness and readiness probes: never limited. */
+const probePaths = new Set(['/healthz', '/health', '/readyz', '/ready']);
 
 /** A store call that takes longer than this is treated as a store failure (the request passes). */
 const storeTimeoutMs = 1_000;
@@ -15,6 +19,8 @@ export interface RateLimitOptions {
   keys: KeyRing;
   /** Requests per minute per API key (RATE_LIMIT_PER_MINUTE). */
   perMinute: number;
+  /** Requests per minute per client IP without a valid key (RATE_LIMIT_ANONYMOUS_PER_MINUTE). */
+  anonymousPerMinute: number;
   /** The queue prefix: instances on one Redis and one prefix share their counters. */
   prefix: string;
   logger: Logger;
@@ -53,8 +59,9 @@ function boundedSendCommand(redis: Redis) {
 
 /**
  * Per-key rate limits, counted in Redis so every ingress instance shares them. Callers are bucketed
- * by their key's id; a request with a key nobody knows is bucketed by client IP (so guessing keys is
- * limited too); a request with no credentials at all (health checks, scrapes) is not limited here.
+ * by their key's id; a request without a valid key (none, or one nobody knows) is bucketed by
+ * client IP with its own budget, so neither guessing keys nor anonymous floods are free. Liveness
+ * and readiness probes are not limited: they do no work and must answer while a flood is refused.
  * Answers carry the standard `RateLimit`/`RateLimit-Policy` headers (IETF draft 7) and a refused one
  * is a 429 with `Retry-After` and the uniform error body.
  *
@@ -73,20 +80,33 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
     warn: (error: unknown, message?: string) => options.logger.warn({ err: { message: (error as Error)?.message } }, message),
   };
 
+  // Who a request is, worked out once per request (the limit, the key and the answer all ask).
+  const callers = new WeakMap<object, ReturnType<typeof identifyRequest> | null>();
+  const callerOf = (req: Parameters<typeof identifyRequest>[1]) => {
+    if (!callers.has(req)) callers.set(req, identifyRequest(options.keys, req) ?? null);
+    return callers.get(req) ?? undefined;
+  };
+
   return rateLimit({
     windowMs: 60_000,
-    limit: options.perMinute,
+    // One budget per bucket, chosen by who the caller is. (A token bucket may replace this window;
+    // the bucket keys and the two budgets are the contract.)
+    limit: (req) => (callerOf(req) ? options.perMinute : options.anonymousPerMinute),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     passOnStoreError: true,
+    // TRUST_PROXY decides whether X-Forwarded-For counts; its mere presence is not worth a log line.
+    validate: { xForwardedForHeader: false },
     logger: quietLogger,
-    skip: (req) => !req.headers.authorization,
+    skip: (req) => probePaths.has(req.path),
     keyGenerator: (req) => {
-      const caller = identifyRequest(options.keys, req);
+      const caller = callerOf(req);
       return caller ? `key:${caller.keyId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
-    handler: (_req, res) =>
-      sendError(res, 429, 'rate_limited', `too many requests: at most ${options.perMinute} a minute per API key`),
-    store: new RedisStore({ sendCommand: boundedSendCommand(options.redis), prefix: `${options.prefix}:ratelimit:` }),
+    handler: (req, res) =>
+      callerOf(req)
+        ? sendError(res, 429, 'rate_limited', `too many requests: at most ${options.perMinute} a minute per API key`)
+        : sendError(res, 429, 'rate_limited', `too many requests without a valid key: at most ${options.anonymousPerMinute} a minute per client`),
+    store: new RedisStore({ sendCommand: boundedSendCommand(options.redis), prefix: redisKeys.rateLimit(options.prefix) }),
   });
 }

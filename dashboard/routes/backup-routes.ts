@@ -7,6 +7,7 @@ import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
 import { actorOf } from './gdpr-routes.js';
+import { jobIds } from '../../core/contracts/ids.js';
 
 const backupBody = z.object({ reason: z.string().max(200).optional() }).strict();
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
@@ -21,7 +22,7 @@ export function backupRoutes(ctx: IngressContext): Router {
 
   router.post('/api/admin/backups', operator, async (req, res) => {
     const { reason } = parseOr400(backupBody, req.body ?? {}, 'body');
-    const jobId = `backup-manual-${ctx.now().getTime()}`;
+    const jobId = jobIds.manualBackup(ctx.now());
     await enqueueAndRespond(ctx, req, res, 'backups', 'backup', { reason, requestedBy: actorOf(req) }, { jobId });
   });
 
@@ -36,7 +37,7 @@ export function backupRoutes(ctx: IngressContext): Router {
     const backup = await getBackup(ctx.db, backupId);
     if (!backup) throw new HttpError(404, 'not_found', `no backup with id ${backupId}`);
     if (backup.status !== 'completed') throw new HttpError(409, 'not_completed', `backup ${backupId} is ${backup.status}; only a completed backup can be verified`);
-    const jobId = `verify-${backupId}-${ctx.now().getTime()}`;
+    const jobId = jobIds.verifyBackup(backupId, ctx.now());
     await enqueueAndRespond(ctx, req, res, 'backups', 'verify', { backupId, requestedBy: actorOf(req) }, { jobId });
   });
 

@@ -2,10 +2,11 @@ import { Job } from 'bullmq';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import { recordAudit } from '../../db/queries/audit-log.js';
 import { eraseLearner } from '../../db/queries/learner-erasure.js';
 import { findLearnerExport } from '../../db/queries/learner-exports.js';
-import { enqueueAndRespond } from '../enqueue-response.js';
+import { enqueueAndRespond, parseWait } from '../enqueue-response.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
@@ -27,7 +28,7 @@ export function gdprRoutes(ctx: IngressContext): Router {
 
   router.post('/api/users/:userId/export', operator, async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
-    const jobId = `export-${userId}-${ctx.now().getTime()}`;
+    const jobId = jobIds.gdprExport(userId, ctx.now());
     await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-export', { userId, requestedBy: actorOf(req) }, { jobId });
   });
 
@@ -58,10 +59,13 @@ export function gdprRoutes(ctx: IngressContext): Router {
    */
   router.delete('/api/users/:userId', operator, async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
+    // DANGEROUS SPOT: erasing acts before enqueueing. Validate the whole request first, or a bad
+    // `?wait` erased the learner and then answered 400 with no erase job behind it.
+    parseWait(req);
     const erasedAt = await eraseLearner(ctx.db, userId, ctx.now());
     await ctx.cache.invalidate('profile', [userId]);
     // Same erasure, same job: repeating the request neither re-runs nor duplicates anything.
-    const jobId = `erase-${userId}-${erasedAt.getTime()}`;
+    const jobId = jobIds.gdprErase(userId, erasedAt);
     await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-erase', { userId, requestedBy: actorOf(req) }, { jobId });
   });
 

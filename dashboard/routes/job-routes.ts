@@ -1,7 +1,7 @@
 import { Job } from 'bullmq';
 import { Router } from 'express';
 import { z } from 'zod';
-import { isQueueName } from '../../pipelines/registry.js';
+import { type QueueName, isQueueName } from '../../pipelines/registry.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
@@ -11,12 +11,19 @@ const params = z.object({
   jobId: z.string().min(1).max(256),
 });
 
+/** Queues whose jobs producers may not read: GDPR exports and erasures, backups, alert evaluation. */
+export const operatorOnlyQueues: ReadonlySet<QueueName> = new Set<QueueName>(['retention-cleanup', 'backups', 'monitoring']);
+
 export function jobRoutes(ctx: IngressContext): Router {
   const router = Router();
 
   router.get('/api/jobs/:queue/:jobId', requireScope(ctx.keys, 'producer'), async (req, res) => {
     const { queue, jobId } = parseOr400(params, req.params, 'path');
     if (!isQueueName(queue)) throw new HttpError(404, 'not_found', `no queue named ${queue}`);
+    // Maintenance jobs carry user ids, file paths and row counts: operators only.
+    if (operatorOnlyQueues.has(queue) && req.caller?.scope !== 'operator') {
+      throw new HttpError(403, 'forbidden', `jobs of ${queue} need an operator key`);
+    }
     // State first, then the job: a job that finishes between two reads must not be reported as
     // 'completed' with the result it did not yet have when its hash was read.
     const bullQueue = ctx.producer.queue(queue);

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { idSchema } from '../../core/contracts/identifiers.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
 import { getQuestionWithLatestValidation } from '../../db/queries/questions.js';
@@ -18,7 +19,7 @@ export function questionRoutes(ctx: IngressContext): Router {
     const question = parseOr400(questionInputSchema, req.body, 'question');
     // Same content → same job id: a client re-sending a question gets the same job back.
     const contentHash = questionContentHash(question);
-    const jobId = `validate-${questionIdFor(question, contentHash)}-${contentHash.slice(0, 16)}`;
+    const jobId = jobIds.validate(questionIdFor(question, contentHash), contentHash);
     await enqueueAndRespond(ctx, req, res, 'question-validation', 'validate', { question }, { jobId });
   });
 

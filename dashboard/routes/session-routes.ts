@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import {
   feedbackResultsPayloadSchema,
   generateSessionPayloadSchema,
@@ -10,6 +11,7 @@ import {
 } from '../../core/contracts/session-contracts.js';
 import { buildLearnerProfile } from '../../core/learner/learner-profile.js';
 import { countDueReviews, loadLearner } from '../../db/queries/learners.js';
+import { getLearningPlan } from '../../db/queries/learning-plans.js';
 import { getSession } from '../../db/queries/sessions.js';
 import { enqueueAndRespond, statusUrl } from '../enqueue-response.js';
 import { sessionAnswers } from '../../db/queries/feedback.js';
@@ -22,14 +24,22 @@ import { requireScope } from '../middleware/api-key-auth.js';
 const resultsBodySchema = feedbackResultsPayloadSchema.omit({ sessionId: true, replan: true });
 const answersQuery = z.object({ wait: z.coerce.number().int().min(1).max(30_000).default(10_000) });
 
+/** A caller-chosen id that already names another learner's record is a 409, never their record. */
+function refuseOthers(stored: { userId: string } | undefined, userId: string, what: string, id: string): void {
+  if (stored && stored.userId !== userId) throw new HttpError(409, 'id_taken', `${what} id ${id} is taken; choose another or omit it`);
+}
+
 /** Sessions, their results, learning plans and the learner profile: the adaptive engine's door. */
 export function sessionRoutes(ctx: IngressContext): Router {
   const router = Router();
   const producer = requireScope(ctx.keys, 'producer');
 
   router.post('/api/sessions/generate', producer, async (req, res) => {
-    const payload = parseOr400(generateSessionPayloadSchema, req.body, 'session request');
-    await enqueueAndRespond(ctx, req, res, 'session-generation', 'generate', payload);
+    const request = parseOr400(generateSessionPayloadSchema, req.body, 'session request');
+    // The id is fixed here, into the payload: the caller's, or a fresh random one (never BullMQ's counter).
+    const payload = { ...request, sessionId: request.sessionId ?? `s_${randomUUID()}` };
+    if (request.sessionId !== undefined) refuseOthers(await getSession(ctx.db, request.sessionId), request.userId, 'session', request.sessionId);
+    await enqueueAndRespond(ctx, req, res, 'session-generation', 'generate', payload, { jobId: jobIds.generate(payload.userId, payload.sessionId) });
   });
 
   /** The session must be the learner's, and every answer must name one of its questions. */
@@ -46,14 +56,13 @@ export function sessionRoutes(ctx: IngressContext): Router {
         questionIds: unknown.slice(0, 20).map((a) => a.questionId),
       });
     }
-    const digest = createHash('sha256').update(JSON.stringify(body.answers)).digest('hex').slice(0, 20);
-    return { sessionId, body, digest };
+    return { sessionId, body };
   };
 
   router.post('/api/sessions/:sessionId/results', producer, async (req, res) => {
-    const { sessionId, body, digest } = await checkedAnswers(req);
+    const { sessionId, body } = await checkedAnswers(req);
     // The same answers handed in twice map to the same job: the second is a no-op.
-    await enqueueAndRespond(ctx, req, res, 'feedback-loop', 'results', { sessionId, ...body }, { jobId: `results-${sessionId}-${digest}` });
+    await enqueueAndRespond(ctx, req, res, 'feedback-loop', 'results', { sessionId, ...body }, { jobId: jobIds.results(sessionId, body.answers) });
   });
 
   /**
@@ -62,14 +71,14 @@ export function sessionRoutes(ctx: IngressContext): Router {
    * 200 `{answered, remaining}`; 202 with the job's status URL if it takes longer.
    */
   router.post('/api/sessions/:sessionId/answers', producer, async (req, res) => {
-    const { sessionId, body, digest } = await checkedAnswers(req);
+    const { sessionId, body } = await checkedAnswers(req);
     const { wait } = parseOr400(answersQuery, req.query, 'query string');
     // The job id names the answers and how many the session had before them: the same answers
     // handed in again later make a new job, which stores nothing twice (attempts are unique per
     // session and question) and returns the stored plan unchanged.
     const before = (await sessionAnswers(ctx.db, sessionId)).length;
     await ctx.waiter.ready('feedback-loop');
-    const jobId = await ctx.producer.send('feedback-loop', 'results', { sessionId, ...body, replan: true }, { jobId: `answers-${sessionId}-${digest}-${before}` });
+    const jobId = await ctx.producer.send('feedback-loop', 'results', { sessionId, ...body, replan: true }, { jobId: jobIds.answers(sessionId, body.answers, before) });
     const outcome = await ctx.waiter.wait('feedback-loop', jobId, wait);
     if (outcome.state === 'completed') {
       const result = outcome.result as FeedbackResultsResult;
@@ -80,8 +89,13 @@ export function sessionRoutes(ctx: IngressContext): Router {
   });
 
   router.post('/api/learning-plans', producer, async (req, res) => {
-    const payload = parseOr400(learningPlanPayloadSchema, req.body, 'learning plan request');
-    await enqueueAndRespond(ctx, req, res, 'session-generation', 'learning-plan', payload);
+    const request = parseOr400(learningPlanPayloadSchema, req.body, 'learning plan request');
+    const payload = { ...request, planId: request.planId ?? `p_${randomUUID()}` };
+    if (request.planId !== undefined) {
+      const stored = await getLearningPlan(ctx.db, request.planId);
+      refuseOthers(stored && { userId: stored.user_id }, request.userId, 'plan', request.planId);
+    }
+    await enqueueAndRespond(ctx, req, res, 'session-generation', 'learning-plan', payload, { jobId: jobIds.learningPlan(payload.userId, payload.planId) });
   });
 
   router.get('/api/users/:userId/profile', producer, async (req, res) => {

@@ -1,3 +1,5 @@
+import { redisKeys } from '../../core/contracts/ids.js';
+
 /**
  * THE recipe of every read-cache key: `<QUEUE_PREFIX>:cache:<family>:<id>`. The queue prefix comes
  * first so that, on Redis Cluster with a hash-tagged prefix (`{learnloop}`), every cache key lands
@@ -12,7 +14,7 @@ export function isCacheFamily(value: string): value is CacheFamily {
 }
 
 export function cacheKey(prefix: string, family: CacheFamily, id: string): string {
-  return `${prefix}:cache:${family}:${id}`;
+  return redisKeys.cache(prefix, family, id);
 }
 
 /** A SCAN MATCH pattern for every key of `family` (or of every family); glob characters of the prefix are escaped. */

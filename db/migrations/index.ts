@@ -4,6 +4,7 @@ import * as feedbackApplications from './0005_feedback_applications.js';
 import * as insightPartitions from './0002_insight_partitions.js';
 import * as retentionIndexes from './0006_retention_indexes.js';
 import * as sharedStores from './0007_shared_stores.js';
+import * as appSecrets from './0010_app_secrets.js';
 import * as candidateDifficultyIndex from './0010_candidate_difficulty_index.js';
 import * as difficultyCalibration from './0013_difficulty_calibration.js';
 import * as alertRules from './0016_alert_rules.js';
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0005_feedback_applications': feedbackApplications,
   '0006_retention_indexes': retentionIndexes,
   '0007_shared_stores': sharedStores,
+  '0010_app_secrets': appSecrets,
   '0010_candidate_difficulty_index': candidateDifficultyIndex,
   '0013_difficulty_calibration': difficultyCalibration,
   '0016_alert_rules': alertRules,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import { listLearnersErasedBefore } from '../queries/learner-erasure.js';
+import { pseudonymiseAuditLog } from '../queries/pseudonyms.js';
 import { learnerOwnedTables, physicalTables } from '../queries/learner-tables.js';
 import { deleteBatch } from '../queries/retention.js';
 
@@ -16,7 +17,10 @@ export interface PurgeOptions {
  * table with a user_id, in small batches; the learners row goes last, so a purge interrupted
  * half-way is simply finished by the next sweep. Returns rows deleted per table.
  */
-export async function purgeErasedLearners(db: Db, options: PurgeOptions): Promise<{ learners: number; deleted: Record<string, number> }> {
+export async function purgeErasedLearners(
+  db: Db,
+  options: PurgeOptions,
+): Promise<{ learners: number; deleted: Record<string, number>; userIds: string[] }> {
   const { cutoff, batchSize, signal } = options;
   const deleted: Record<string, number> = {};
   const add = (table: string, n: number) => {
@@ -27,6 +31,7 @@ export async function purgeErasedLearners(db: Db, options: PurgeOptions): Promis
   for (const table of tables) leaves.set(table, await physicalTables(db, table));
 
   let learners = 0;
+  const purged: string[] = [];
   for (;;) {
     const userIds = await listLearnersErasedBefore(db, cutoff, 100);
     if (userIds.length === 0) break;
@@ -45,7 +50,13 @@ export async function purgeErasedLearners(db: Db, options: PurgeOptions): Promis
       const n = await deleteBatch(db, 'learners', sql<boolean>`user_id = ${userId} AND deleted_at < ${cutoff}`, { batchSize: 1 });
       add('learners', n);
       learners += n;
+      if (n > 0) {
+        purged.push(userId);
+        // The audit log keeps its entries, under the learner's pseudonym (again: entries may have
+        // been written since the erasure).
+        await pseudonymiseAuditLog(db, userId);
+      }
     }
   }
-  return { learners, deleted };
+  return { learners, deleted, userIds: purged };
 }

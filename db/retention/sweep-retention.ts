@@ -20,6 +20,8 @@ export interface SweepOutcome {
   archived: Record<string, number>;
   droppedPartitions: string[];
   purgedLearners: number;
+  /** Who was purged: for the caller's own clean-up (their records in Redis). Personal data: never log or return it. */
+  purgedUserIds: string[];
 }
 
 /**
@@ -31,7 +33,7 @@ export interface SweepOutcome {
 export async function sweepRetention(db: Db, options: SweepOptions): Promise<SweepOutcome> {
   const { asOf, batchSize, signal } = options;
   const limits: BatchLimits = { batchSize };
-  const outcome: SweepOutcome = { deleted: {}, archived: {}, droppedPartitions: [], purgedLearners: 0 };
+  const outcome: SweepOutcome = { deleted: {}, archived: {}, droppedPartitions: [], purgedLearners: 0, purgedUserIds: [] };
   const count = (into: Record<string, number>, table: string, n: number) => {
     if (n > 0) into[table] = (into[table] ?? 0) + n;
     options.onBatch?.(table, n);
@@ -95,6 +97,7 @@ export async function sweepRetention(db: Db, options: SweepOptions): Promise<Swe
       case 'purge-erased-learners': {
         const purged = await purgeErasedLearners(db, { cutoff, batchSize, signal });
         outcome.purgedLearners += purged.learners;
+        outcome.purgedUserIds.push(...purged.userIds);
         for (const [table, n] of Object.entries(purged.deleted)) count(outcome.deleted, table, n);
         break;
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
 import { type RowError, importChunkSize } from '../../core/contracts/question-contracts.js';
 import type { Producer } from '../producer.js';
+import { jobIds } from '../../core/contracts/ids.js';
 
 export interface ImportRequest {
   questions: { index: number; question: QuestionInput }[];
@@ -31,7 +32,7 @@ export async function enqueueImport(producer: Producer, request: ImportRequest):
     'question-validation',
     'import-batch',
     { importId, total, chunks: chunks.length, rejected: request.rejected },
-    { jobId: `import-${importId}` },
+    { jobId: jobIds.importBatch(importId) },
   );
   const tree = await producer.flows().add({
     name: 'import-batch',
@@ -43,7 +44,7 @@ export async function enqueueImport(producer: Producer, request: ImportRequest):
         'question-validation',
         'validate-chunk',
         { importId, chunkIndex, indices: chunk.map((c) => c.index), questions: chunk.map((c) => c.question) },
-        { jobId: `import-${importId}-${chunkIndex}` },
+        { jobId: jobIds.importChunk(importId, chunkIndex) },
       );
       return { name: 'validate-chunk', queueName: 'question-validation', data: child.data, opts: child.jobOptions };
     }),

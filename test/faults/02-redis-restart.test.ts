@@ -35,6 +35,7 @@ beforeAll(async () => {
     PORT: String(port),
     API_KEYS: `producer:${producerKey}`,
     RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
     WORKER_LOCK_DURATION_MS: '5000',
     WORKER_STALLED_INTERVAL_MS: '2000',
     BLOOM_THREADS: '1',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../../dashboard/route-table.js';
-import { queueNames } from '../../pipelines/registry.js';
+import { totalJobs as countJobs } from '../support/job-totals.js';
 import { type TestSystem, producerKey, startTestSystem } from '../support/test-system.js';
 import { concretePath, publicRoutes, routeTableOf } from './support/route-probe.js';
 import { recordScenario } from './support/scenario-result.js';
@@ -33,14 +33,7 @@ const designOperatorRoutes = [
   /^\w+ \/admin\/queues/,
 ];
 
-async function totalJobs(): Promise<number> {
-  let total = 0;
-  for (const name of queueNames) {
-    const counts = await system.services.producer.queue(name).getJobCounts();
-    total += Object.values(counts).reduce((a, b) => a + b, 0);
-  }
-  return total;
-}
+const totalJobs = () => countJobs(system.services.producer);
 
 describe('scenario 6: auth on every route', () => {
   it('finds the routes, and every non-public one is guarded with the right scope', () => {

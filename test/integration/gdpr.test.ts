@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit-log.js';
+import { learnerPseudonym } from '../../db/queries/pseudonyms.js';
 import { finishedJob } from '../support/finished-job.js';
 import { learnerRowCounts, seedLearner } from '../support/learner-rows.js';
 import { type TestSystem, operatorKey, startTestSystem } from '../support/test-system.js';
@@ -134,7 +135,9 @@ describe('GDPR erasure', () => {
     const ledger = await system.query(`SELECT learner_id, erased_at FROM erasure_ledger`);
     expect(ledger).toEqual([{ learner_id: 'alice', erased_at: now }]);
 
-    const audit = await listAudit(system.services.db, { target: 'alice' });
+    // Her audit entries are kept, under her pseudonym (a keyed hash), never her id.
+    expect(await listAudit(system.services.db, { target: 'alice' })).toEqual([]);
+    const audit = await listAudit(system.services.db, { target: await learnerPseudonym(system.services.db, 'alice') });
     expect(audit.map((a) => a.action)).toContain('gdpr.erase.completed');
   });
 });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const jobId = await system.services.producer.send('monitoring', 'evaluate-alerts', {});
   let state = '';
   for (let i = 0; i < 600 && state !== 'completed'; i++) {
-    const status = await system.request(`/api/jobs/monitoring/${jobId}`);
+    const status = await system.request(`/api/jobs/monitoring/${jobId}`, { key: operatorKey });
     expect(status.status).toBe(200);
     state = ((await status.json()) as { state: string }).state;
     if (state !== 'completed') await new Promise((r) => setTimeout(r, 50));

@@ -51,10 +51,12 @@ export async function startTestSystem(
     logger?: Logger;
     /** Start the process's own metrics listener on this port (0: a free one). */
     metricsPort?: number;
+    /** A Redis of the test's own (one it may FLUSHALL); default: the run's shared one. */
+    redisUrl?: string;
   } = {},
 ): Promise<TestSystem> {
   const databaseUrl = await createTestDatabase(label);
-  const redisUrl = inject('redisUrl');
+  const redisUrl = options.redisUrl ?? inject('redisUrl');
   const config = parseConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -66,6 +68,7 @@ export async function startTestSystem(
     SHUTDOWN_TIMEOUT_MS: '5000',
     // Tests poll and loop far beyond a client's budget; the rate-limit test sets its own.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
     ...options.env,
   });
   const roles: SystemRoles = { ingress: true, workers: queueNames, schedulers: false, ...options.roles };

@@ -12,6 +12,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Producer } from '../../pipelines/producer.js';
 import { collectAlertSamples } from './collect-alert-samples.js';
 import type { DeliveryOutcome, WebhookNotifier } from './webhook-notifier.js';
+import { redisKeys } from '../../core/contracts/ids.js';
 
 export type AlertEvaluationResult = z.output<typeof evaluateAlertsResultSchema>;
 
@@ -43,7 +44,7 @@ const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
 export async function runAlertEvaluation(deps: AlertEvaluationDeps): Promise<AlertEvaluationResult> {
   const { db, redis, prefix, now, log } = deps;
   const endTimer = alertEvaluationSeconds.startTimer();
-  const lockKey = `${prefix}:alerts:evaluation-lock`;
+  const lockKey = redisKeys.alertEvaluationLock(prefix);
   const token = randomUUID();
   if ((await redis.set(lockKey, token, 'PX', lockTtlMs, 'NX')) !== 'OK') {
     endTimer({ outcome: 'skipped' });

@@ -4,6 +4,7 @@ import type { AlertWebhookPayload } from '../../core/alerts/alert-webhook-payloa
 import { alertWebhookDeliveries, alertWebhookDropped } from '../../observability/alert-metrics.js';
 import type { Logger } from '../../observability/logger.js';
 import { WebhookRateLimiter } from './webhook-rate-limiter.js';
+import { redisKeys } from '../../core/contracts/ids.js';
 
 export type DeliveryOutcome = 'delivered' | 'failed' | 'dropped' | 'disabled';
 
@@ -40,7 +41,7 @@ export class WebhookNotifier {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: WebhookNotifierOptions) {
-    this.limiter = new WebhookRateLimiter(options.redis, `${options.prefix}:alerts:webhook-rate`, options.perMinute ?? 12);
+    this.limiter = new WebhookRateLimiter(options.redis, redisKeys.webhookRate(options.prefix), options.perMinute ?? 12);
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 500;
     this.timeoutMs = options.timeoutMs ?? 5_000;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type DecisionTrace, MAX_TRACES_PER_JOB } from '../../core/contracts/decision-trace.js';
 import type { ProcessorContext } from './processor.js';
+import { jobIds } from '../../core/contracts/ids.js';
 
 /**
  * Sends decision traces to the `decision-insights` actor. One trace goes as a `record` job, several
@@ -12,7 +13,7 @@ import type { ProcessorContext } from './processor.js';
 export async function sendTraces(ctx: Pick<ProcessorContext, 'producer'>, traces: DecisionTrace[]): Promise<void> {
   if (traces.length === 0) return;
   if (traces.length === 1) {
-    await ctx.producer.send('decision-insights', 'record', traces[0]!, { jobId: `trace-${traces[0]!.decisionId}` });
+    await ctx.producer.send('decision-insights', 'record', traces[0]!, { jobId: jobIds.trace(traces[0]!.decisionId) });
     return;
   }
   const chunks: DecisionTrace[][] = [];

@@ -23,6 +23,7 @@ import { replanSession } from './replan-session.js';
 import { sessionsCompleted } from '../../../observability/learning-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
+import { decisionIds, jobIds } from '../../../core/contracts/ids.js';
 
 /**
  * feedback-loop/results: applies a session's answers to the learner model, the items' ratings, the
@@ -37,7 +38,10 @@ import { sendTraces } from '../../runtime/send-trace.js';
  *   and sent after commit; a retry after a crash between the two re-sends them from there.
  */
 export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'results', async (payload, ctx) => {
-  const jobKey = ctx.job.id;
+  // The application key comes from the content (session and answers, the ingress's job-id recipe),
+  // not from the job id: BullMQ's counter restarts with a fresh Redis, and a counter id would find
+  // another session's stored application.
+  const jobKey = jobIds.results(payload.sessionId, payload.answers);
   const already = await findFeedbackApplication(ctx.db, jobKey);
   if (already) {
     await sendTraces(ctx, already.traces as DecisionTrace[]);
@@ -121,7 +125,7 @@ export const feedbackResultsProcessor = defineProcessor('feedback-loop', 'result
     }
 
     const traces: DecisionTrace[] = out.firedRules.map((rule, i) => ({
-      decisionId: `rule-${jobKey.replace(/[^A-Za-z0-9_.@=-]/g, '_').slice(0, 120)}-${i}-${rule.rule}`,
+      decisionId: decisionIds.feedbackRule(jobKey, i, rule.rule),
       kind: `feedback-rule:${rule.rule}`.slice(0, 64),
       userId: payload.userId,
       sessionId: payload.sessionId,

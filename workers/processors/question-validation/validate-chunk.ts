@@ -1,9 +1,11 @@
 import { Job } from 'bullmq';
+import { redisKeys } from '../../../core/contracts/ids.js';
 import { type RowError, questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
 import { findStoredValidations, storeValidations } from '../../../db/queries/questions.js';
 import { observeValidations } from '../../../observability/learning-metrics.js';
 import { isQueueName } from '../../../pipelines/registry.js';
 import { type ProcessorContext, defineProcessor } from '../../runtime/processor.js';
+import { isDataError } from '../../runtime/per-services.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 import { type ScoredQuestion, validationEvent, validationTrace } from './validation-records.js';
 
@@ -44,16 +46,50 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
     if (score instanceof Error) errors.push({ index: row.index, message: score.message.slice(0, 500) });
     else toStore.push({ id: row.id, contentHash: row.contentHash, input: row.question, score, index: row.index });
   });
-  for (const q of toStore) count(q.score.level, q.score.passed);
-
-  await storeValidations(ctx.db, toStore, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
-  await ctx.services.cache.invalidate('question', toStore.map((q) => q.id));
-  observeValidations(toStore.map((q) => q.score));
-  await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
+  const saved = await storeRows(ctx, toStore, errors);
+  for (const q of saved) count(q.score.level, q.score.passed);
+  await ctx.services.cache.invalidate('question', saved.map((q) => q.id));
+  observeValidations(saved.map((q) => q.score));
+  await sendTraces(ctx, saved.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
 
-  return { chunkIndex: payload.chunkIndex, scored: toStore.length, alreadyStored: rows.length - toScore.length, byLevel, passed, failed, errors };
+  return { chunkIndex: payload.chunkIndex, scored: saved.length, alreadyStored: rows.length - toScore.length, byLevel, passed, failed, errors };
 });
+
+/** A row Postgres refuses for itself: a data exception (class 22) or a constraint it breaks (class 23). */
+function isRowRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return isDataError(error) || (typeof code === 'string' && code.startsWith('23'));
+}
+
+type RowToStore = ScoredQuestion & { index: number };
+
+/**
+ * Stores the chunk in one transaction; if Postgres refuses the data, stores each row in a
+ * transaction of its own, so one bad row fails alone with its error instead of sinking its 99
+ * neighbours (before: `stored: 0, errors: 100`). Connection errors are thrown: the job retries.
+ */
+export async function storeRows(ctx: Pick<ProcessorContext, 'db' | 'job'>, rows: RowToStore[], errors: RowError[]): Promise<RowToStore[]> {
+  // One statement: questions, validations and their analytics events (db/queries/questions.ts).
+  const store = (batch: RowToStore[]) => storeValidations(ctx.db, batch, batch.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
+  try {
+    await store(rows);
+    return rows;
+  } catch (error) {
+    if (!isRowRefused(error)) throw error;
+  }
+  const saved: RowToStore[] = [];
+  for (const row of rows) {
+    try {
+      await store([row]);
+      saved.push(row);
+    } catch (error) {
+      if (!isRowRefused(error)) throw error;
+      errors.push({ index: row.index, message: `not stored: ${(error as Error).message}`.slice(0, 500) });
+    }
+  }
+  return saved;
+}
 
 /**
  * Progress on the parent job (Bull Board and GET /api/jobs show it): the set of finished chunks
@@ -62,7 +98,7 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
 async function reportImportProgress(ctx: ProcessorContext, importId: string, chunkIndex: number): Promise<void> {
   const parent = ctx.job.parent;
   if (!parent || !isQueueName(parent.queue)) return;
-  const key = `${ctx.producer.prefix}:import-progress:${importId}`;
+  const key = redisKeys.importProgress(ctx.producer.prefix, importId);
   const [, [, done]] = (await ctx.services.redis.multi().sadd(key, String(chunkIndex)).scard(key).expire(key, 86_400).exec()) as [
     unknown,
     [unknown, number],

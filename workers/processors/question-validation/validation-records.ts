@@ -2,6 +2,7 @@ import type { BloomScore } from '../../../core/bloom/bloom-score.js';
 import type { QuestionInput } from '../../../core/bloom/question-input.js';
 import { type AnalyticsEvent, analyticsEventId } from '../../../core/contracts/analytics-events.js';
 import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
+import { decisionIds } from '../../../core/contracts/ids.js';
 
 /**
  * What a stored validation tells the other actors — a decision trace and an analytics event — for
@@ -17,7 +18,7 @@ export interface ScoredQuestion {
 
 export function validationTrace(q: ScoredQuestion, enqueuedAt: Date): DecisionTrace {
   return {
-    decisionId: `validation-${q.id}-${q.contentHash.slice(0, 12)}-${q.score.modelVersion}`.slice(0, 200),
+    decisionId: decisionIds.validation(q.id, q.contentHash, q.score.modelVersion),
     kind: 'question-validation',
     createdAt: enqueuedAt.toISOString(),
     inputs: { questionId: q.id, text: q.input.text, type: q.input.type, learningObjective: q.input.learningObjective ?? null },

@@ -7,6 +7,7 @@ import {
   retentionRowsArchived,
   retentionRowsDeleted,
 } from '../../../observability/maintenance-metrics.js';
+import { eraseLearnerFromQueues } from '../../../pipelines/erase-learner-records.js';
 import { defineProcessor } from '../../runtime/processor.js';
 
 /**
@@ -17,7 +18,10 @@ import { defineProcessor } from '../../runtime/processor.js';
 export const sweepProcessor = defineProcessor('retention-cleanup', 'sweep', async ({ asOf }, ctx) => {
   const at = asOf ? new Date(asOf) : ctx.services.now();
   const { config } = ctx.services;
-  const outcome = await sweepRetention(ctx.db, { asOf: at, batchSize: config.RETENTION_BATCH_SIZE, signal: ctx.signal });
+  const { purgedUserIds, ...outcome } = await sweepRetention(ctx.db, { asOf: at, batchSize: config.RETENTION_BATCH_SIZE, signal: ctx.signal });
+  // The hard delete reaches Redis too: whatever still names a purged learner (their erase job, a
+  // job that was running at erasure) goes now.
+  for (const userId of purgedUserIds) await eraseLearnerFromQueues(ctx.producer.allQueues(), ctx.services.redis, userId);
   const exportsRemoved = await deleteExpiredLearnerExports(ctx.db, at);
 
   // Sessions (and purged learners' profiles) deleted in bulk: their ids are not at hand, and the

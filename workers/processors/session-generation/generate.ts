@@ -2,7 +2,8 @@ import { UnrecoverableError } from 'bullmq';
 import { ADAPTIVE_MODEL_VERSION } from '../../../core/adaptive-config.js';
 import { analyticsEventId } from '../../../core/contracts/analytics-events.js';
 import { toSessionQuestion } from '../../../core/contracts/session-contracts.js';
-import { derivedId } from '../../../core/contracts/derived-ids.js';
+import { legacyDerivedId } from '../../../core/contracts/derived-ids.js';
+import { decisionIds } from '../../../core/contracts/ids.js';
 import { createLearnerState } from '../../../core/learner/learner-state.js';
 import { composeSession } from '../../../core/session/compose-session.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
@@ -19,11 +20,15 @@ export const CANDIDATE_POOL = 400;
 /**
  * session-generation/generate: composes a session from the learner model and the question pool
  * (core/session/compose-session.ts), stores it, and sends its decision trace. The session id comes
- * from the job id, so a retry returns the session the first attempt stored.
+ * from the payload (fixed at enqueue), so a retry returns the session the first attempt stored, and
+ * a stored session is returned only to the learner it was made for.
  */
 export const generateSessionProcessor = defineProcessor('session-generation', 'generate', async (payload, ctx) => {
-  const sessionId = derivedId('s', ctx.job.id);
+  const sessionId = payload.sessionId ?? legacyDerivedId('s', ctx.job, payload.userId);
   const stored = await getSession(ctx.db, sessionId);
+  if (stored && stored.userId !== payload.userId) {
+    throw new UnrecoverableError(`session id ${sessionId} belongs to another learner`);
+  }
   if (stored) return { sessionId, questions: stored.questions.map(toSessionQuestion) };
 
   const learner = await loadLearner(ctx.db, payload.userId);
@@ -66,7 +71,7 @@ export const generateSessionProcessor = defineProcessor('session-generation', 'g
   sessionQuestions.observe(questions.length);
   await sendTraces(ctx, [
     {
-      decisionId: `session-${sessionId}`,
+      decisionId: decisionIds.session(sessionId),
       kind: 'session-generation',
       userId: payload.userId,
       sessionId,

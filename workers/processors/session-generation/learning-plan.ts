@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { derivedId } from '../../../core/contracts/derived-ids.js';
+import { legacyDerivedId } from '../../../core/contracts/derived-ids.js';
+import { decisionIds } from '../../../core/contracts/ids.js';
 import { skillToLevel } from '../../../core/learner/level.js';
 import { buildLearningPlan } from '../../../core/plans/learning-plan.js';
 import { loadLearner } from '../../../db/queries/learners.js';
@@ -9,8 +10,10 @@ import { sendTraces } from '../../runtime/send-trace.js';
 
 /** session-generation/learning-plan: the seed's milestone formula, anchored to the learner's level now. */
 export const learningPlanProcessor = defineProcessor('session-generation', 'learning-plan', async (payload, ctx) => {
-  const planId = derivedId('p', ctx.job.id);
+  // From the payload (fixed at enqueue), never from BullMQ's job counter alone.
+  const planId = payload.planId ?? legacyDerivedId('p', ctx.job, payload.userId);
   const stored = await getLearningPlan(ctx.db, planId);
+  if (stored && stored.user_id !== payload.userId) throw new UnrecoverableError(`plan id ${planId} belongs to another learner`);
   if (stored) {
     return { planId, currentLevel: stored.current_level, targetLevel: stored.target_level, milestones: stored.milestones as any };
   }
@@ -22,7 +25,7 @@ export const learningPlanProcessor = defineProcessor('session-generation', 'lear
   await insertLearningPlan(ctx.db, { id: planId, userId: payload.userId, currentLevel: plan.currentLevel, targetLevel: plan.targetLevel, days: plan.days, milestones: plan.milestones, createdAt });
   await sendTraces(ctx, [
     {
-      decisionId: `plan-${planId}`,
+      decisionId: decisionIds.plan(planId),
       kind: 'learning-plan',
       userId: payload.userId,
       createdAt: createdAt.toISOString(),
