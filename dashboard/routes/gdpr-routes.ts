@@ -63,7 +63,7 @@ export function gdprRoutes(ctx: IngressContext): Router {
     // `?wait` erased the learner and then answered 400 with no erase job behind it.
     parseWait(req);
     const erasedAt = await eraseLearner(ctx.db, userId, ctx.now());
-    await ctx.cache.invalidate('profile', [userId]);
+    await ctx.cache.forget('profile', [userId]);
     // Same erasure, same job: repeating the request neither re-runs nor duplicates anything.
     const jobId = jobIds.gdprErase(userId, erasedAt);
     await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-erase', { userId, requestedBy: actorOf(req) }, { jobId });

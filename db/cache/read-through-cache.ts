@@ -134,6 +134,25 @@ export class ReadThroughCache {
     if (failed) throw failed[0];
   }
 
+  /**
+   * Erasure: like invalidate, but the generation keys go too, so nothing in Redis names the ids
+   * afterwards. DANGER: without its generation a fill already in flight is no longer refused; that
+   * is acceptable only where every read path refuses the id from now on (an erased learner: the
+   * erasure guard answers 404 before any cache read).
+   */
+  async forget(family: CacheFamily, ids: readonly string[]): Promise<void> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return;
+    const keys = unique.map((id) => this.key(family, id));
+    this.dropLocal(keys);
+    const pipeline = this.options.redis.pipeline();
+    for (const key of keys) pipeline.del(key, `${key}:gen`);
+    pipeline.publish(this.channel, JSON.stringify({ family, ids: unique } satisfies Invalidation));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
   /** Every entry of a family (or of all), everywhere: SCAN + UNLINK in Redis, and every L1. Returns the keys removed. */
   async clear(family?: CacheFamily): Promise<number> {
     this.dropLocal('all', family);

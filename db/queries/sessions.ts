@@ -100,6 +100,12 @@ export interface StoredSession {
   questions: SessionPick[];
 }
 
+/** Every session id of a learner (erasure drops them from the read cache before anonymising). */
+export async function sessionIdsOf(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.id);
+}
+
 export async function getSession(db: Db, sessionId: string): Promise<StoredSession | undefined> {
   const row = await db
     .selectFrom('sessions')

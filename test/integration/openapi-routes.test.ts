@@ -20,11 +20,11 @@ afterAll(async () => {
 });
 
 const documented = () => routeDocs.map((d) => `${d.method.toUpperCase()} ${d.path}`);
-/** Registered API routes in OpenAPI spelling; Bull Board's own UI/API and the /health, /ready aliases aside. */
+/** Registered API routes in OpenAPI spelling; Bull Board's own UI/API aside. */
 function registered(): Map<string, RouteEntry> {
   const out = new Map<string, RouteEntry>();
   for (const r of routes) {
-    if (r.method === 'ALL' || r.path.startsWith('/admin/queues') || r.path === '/health' || r.path === '/ready') continue;
+    if (r.method === 'ALL' || r.path.startsWith('/admin/queues')) continue;
     out.set(`${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`, r);
   }
   return out;

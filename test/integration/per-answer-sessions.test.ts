@@ -123,7 +123,7 @@ describe('answers handed in one at a time (POST /api/sessions/:sessionId/answers
     // The daily roll-up carries the same figures for its day.
     const day = body.days[0].day as string;
     const jobId = await system.services.producer.send('retention-cleanup', 'rollup', { day });
-    const status = (await system.jobStatus(`/api/jobs/retention-cleanup/${encodeURIComponent(jobId)}`)) as any;
+    const status = (await system.jobStatus(`/api/jobs/retention-cleanup/${encodeURIComponent(jobId)}`, 60_000, operatorKey)) as any;
     expect(status.state).toBe('completed');
     expect(status.result.calibration).toMatchObject({ n: 13, ece: body.overall.ece, brier: body.overall.brier });
     const [row] = await system.query('SELECT calibration FROM analytics_daily WHERE day = $1::date', [day]);

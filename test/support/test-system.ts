@@ -34,7 +34,8 @@ export interface TestSystem extends System {
   /** Raw SQL against the system's database, for assertions on what was stored. */
   query<T = any>(text: string, params?: unknown[]): Promise<T[]>;
   /** Polls a job's statusUrl (GET /api/jobs/…) until it is completed or failed; the status body. */
-  jobStatus(statusUrl: string, timeoutMs?: number): Promise<any>;
+  /** Fails at once on a 4xx (a refused read never turns into a completed job). */
+  jobStatus(statusUrl: string, timeoutMs?: number, key?: string): Promise<any>;
 }
 
 /**
@@ -98,10 +99,12 @@ export async function startTestSystem(
     async query(text, params = []) {
       return (await poolOf(system.services.db).query(text, params)).rows;
     },
-    async jobStatus(statusUrl, timeoutMs = 60_000) {
+    async jobStatus(statusUrl, timeoutMs = 60_000, key = producerKey) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const status = (await (await testSystem.request(statusUrl)).json()) as { state?: string };
+        const res = await testSystem.request(statusUrl, { key });
+        if (res.status >= 400 && res.status < 500) throw new Error(`job ${statusUrl}: ${res.status} ${await res.text()}`);
+        const status = (await res.json()) as { state?: string };
         if (status.state === 'completed' || status.state === 'failed') return status;
         if (Date.now() > deadline) throw new Error(`job ${statusUrl} did not finish in ${timeoutMs} ms (state ${status.state})`);
         await new Promise((r) => setTimeout(r, 100));

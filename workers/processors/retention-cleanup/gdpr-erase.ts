@@ -3,6 +3,7 @@ import { DecisionInsightCache, evictLearnerInsights } from '../../../db/cache/de
 import { recordAudit } from '../../../db/queries/audit-log.js';
 import { eraseLearner } from '../../../db/queries/learner-erasure.js';
 import { deleteLearnerExports } from '../../../db/queries/learner-exports.js';
+import { sessionIdsOf } from '../../../db/queries/sessions.js';
 import { anonymiseErasedLearner } from '../../../db/queries/pseudonyms.js';
 import { eraseLearnerFromQueues } from '../../../pipelines/erase-learner-records.js';
 import { defineProcessor } from '../../runtime/processor.js';
@@ -18,10 +19,13 @@ export const gdprEraseProcessor = defineProcessor('retention-cleanup', 'gdpr-era
   const erasedAt = await eraseLearner(ctx.db, userId, ctx.services.now());
   // Cache hits never touch Postgres: drop the learner's cached traces so none is served again.
   await evictLearnerInsights(ctx.db, new DecisionInsightCache(ctx.services.redis, ctx.services.config.QUEUE_PREFIX), userId);
-  await ctx.services.cache.invalidate('profile', [userId]);
   await deleteLearnerExports(ctx.db, userId);
+  // Their sessions leave the read cache before anonymising hides which ones were theirs.
+  const sessionIds = await sessionIdsOf(ctx.db, userId);
   // Sessions anonymised, analytics removed, audit log pseudonymised: at once, not after 30 days.
   await anonymiseErasedLearner(ctx.db, userId);
+  await ctx.services.cache.forget('session', sessionIds);
+  await ctx.services.cache.forget('profile', [userId]);
   // Job records and event entries that name them (results with skill and level, sessions, plans,
   // traces, exports). This job's own record stays until the hard delete, like the learners tombstone.
   const ownJob = ctx.job.id;
