@@ -36,7 +36,13 @@ export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
 
-export async function startLocalRedis(options: { dataDir: string; port: number; persistent?: boolean }): Promise<LocalRedisHandle> {
+export async function startLocalRedis(options: {
+  dataDir: string;
+  port: number;
+  persistent?: boolean;
+  /** More redis-server arguments (the cluster helper adds `--cluster-enabled yes` …). */
+  extraArgs?: readonly string[];
+}): Promise<LocalRedisHandle> {
   if (!redisServerAvailable()) throw new RedisNotInstalledError();
   const dir = resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -55,6 +61,7 @@ export async function startLocalRedis(options: { dataDir: string; port: number; 
     '--appendonly', persistent ? 'yes' : 'no',
     '--appendfsync', 'everysec',
     '--save', '',
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,5 +1,5 @@
 import { Job, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../pipelines/redis-connection.js';
 import { QueueUnavailableError } from '../pipelines/redis-connection.js';
 import type { QueueName } from '../pipelines/registry.js';
 
@@ -16,7 +16,7 @@ export class JobWaiter {
   private readonly events = new Map<QueueName, Promise<QueueEvents>>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly prefix: string,
     private readonly queueFor: (name: QueueName) => import('bullmq').Queue,
   ) {}

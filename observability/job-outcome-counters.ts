@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Job outcomes counted per minute in Redis, so the alert engine sees the whole cluster and not one
@@ -26,7 +26,7 @@ export class JobOutcomeRecorder {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     flushEveryMs = 1_000,
   ) {
@@ -66,7 +66,7 @@ export class JobOutcomeRecorder {
 }
 
 /** Counts per queue over the current minute and the `minutes - 1` before it. */
-export async function readJobOutcomes(redis: Redis, prefix: string, minutes: number, nowMs: number): Promise<Map<string, OutcomeCounts>> {
+export async function readJobOutcomes(redis: Redis | Cluster, prefix: string, minutes: number, nowMs: number): Promise<Map<string, OutcomeCounts>> {
   const current = Math.floor(nowMs / 60_000);
   const pipeline = redis.pipeline();
   for (let m = current - minutes + 1; m <= current; m++) pipeline.hgetall(minuteKey(prefix, m));

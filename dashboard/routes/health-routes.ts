@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
+import { checkRedisReady } from '../../pipelines/redis-connection.js';
 import type { IngressContext } from '../ingress-context.js';
 
 async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<'ok' | string> {
@@ -14,7 +15,10 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<
   }
 }
 
-/** Liveness says the process runs; readiness says it can do work (Redis and Postgres answer). */
+/**
+ * Liveness says the process runs; readiness says it can do work: Redis answers (on a cluster, every
+ * master reports cluster_state:ok) and Postgres answers.
+ */
 export function healthRoutes(ctx: IngressContext): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -26,7 +30,7 @@ export function healthRoutes(ctx: IngressContext): Router {
       return;
     }
     const [redis, postgres] = await Promise.all([
-      check(() => ctx.redis.ping()),
+      check(() => checkRedisReady(ctx.redis)),
       check(() => sql`SELECT 1`.execute(ctx.db)),
     ]);
     const ready = redis === 'ok' && postgres === 'ok';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { AlertSample } from '../../core/alerts/alert-rule.js';
 import type { Db } from '../../db/database.js';
 import { lastVerifiedBackupOrInstallAt } from '../../db/queries/backup-freshness.js';
@@ -12,7 +12,7 @@ export const alertWindowMinutes = 5;
 
 export interface AlertSampleSources {
   producer: Producer;
-  redis: Redis;
+  redis: RedisClient;
   db: Db;
   prefix: string;
   now: Date;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { Config } from '../../core/config/config-schema.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
@@ -14,7 +14,7 @@ export interface WorkerServices {
   db: Db;
   producer: Producer;
   /** A general-purpose Redis client (caches, shared state); not the queue connections. */
-  redis: Redis;
+  redis: RedisClient;
   bloom: BloomPool;
   /** Injected clock, so retention windows and schedules can be tested at their edges. */
   now: () => Date;

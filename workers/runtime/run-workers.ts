@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { Logger } from '../../observability/logger.js';
 import {
   jobProcessingSeconds,
@@ -18,7 +18,7 @@ export interface WorkerGroupOptions {
   queues: readonly QueueName[];
   processors: ProcessorEntry[];
   /** A worker-role connection; BullMQ duplicates it for its blocking reads. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: (queue: QueueName) => number;
   services: WorkerServices;

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { type ClusterNode, clusterUrl } from '../core/config/redis-target.js';
+import { findFreePort } from './free-port.js';
+import { type LocalRedisHandle, startLocalRedis } from './local-redis.js';
+
+export interface LocalRedisClusterHandle {
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,…`: what REDIS_URL takes. */
+  url: string;
+  nodes: ClusterNode[];
+  servers: LocalRedisHandle[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Redis Cluster of `masters` masters and no replicas on free ports, for the tests and the
+ * fault suite: one `redis-server --cluster-enabled yes` per node (each with the durable settings
+ * of startLocalRedis, its own directory and nodes.conf), joined by `redis-cli --cluster create`.
+ * Resolves once every node reports `cluster_state:ok` and agrees on who owns every slot.
+ */
+export async function startLocalRedisCluster(options: { dataDir: string; masters?: number; persistent?: boolean }): Promise<LocalRedisClusterHandle> {
+  const masters = options.masters ?? 3;
+  const servers: LocalRedisHandle[] = [];
+  const stop = async () => {
+    await Promise.allSettled(servers.map((s) => s.stop()));
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await findFreePort();
+      servers.push(
+        await startLocalRedis({
+          dataDir: join(options.dataDir, `node-${i}`),
+          port,
+          persistent: options.persistent ?? false,
+          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'],
+        }),
+      );
+    }
+    const nodes = servers.map((s) => ({ host: '127.0.0.1', port: s.port }));
+    await redisCli(['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await waitForClusterOk(nodes);
+    return { url: clusterUrl(nodes), nodes, servers, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs `redis-cli` with these arguments; resolves to its output, rejects on a non-zero exit. */
+export function redisCli(args: readonly string[], timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`redis-cli ${args.join(' ')} exited with ${code}:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+/** Polls every node until each says cluster_state:ok and all agree on the slot map. */
+export async function waitForClusterOk(nodes: readonly ClusterNode[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const views = await Promise.all(
+      nodes.map(async (n) => {
+        const probe = new Redis({ host: n.host, port: n.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => {});
+        try {
+          await probe.connect();
+          const info = String(await probe.call('CLUSTER', 'INFO'));
+          const slots = JSON.stringify(await probe.call('CLUSTER', 'SLOTS'));
+          return { ok: /cluster_state:ok/.test(info), slots, info };
+        } catch (error) {
+          return { ok: false, slots: '', info: (error as Error).message };
+        } finally {
+          probe.disconnect();
+        }
+      }),
+    );
+    if (views.every((v) => v.ok) && new Set(views.map((v) => normaliseSlots(v.slots))).size === 1) return;
+    last = views.map((v) => v.info.split('\n')[0]).join('; ');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Redis Cluster did not become ok within ${timeoutMs} ms: ${last}`);
+}
+
+/** CLUSTER SLOTS replies list the same ranges in any order; compare them as a sorted set. */
+function normaliseSlots(json: string): string {
+  try {
+    return JSON.stringify((JSON.parse(json) as unknown[][]).map((r) => JSON.stringify(r.slice(0, 3))).sort());
+  } catch {
+    return json;
+  }
+}
