@@ -172,6 +172,15 @@ export interface FeedbackApplicationsTable {
   created_at: Generated<Date>;
 }
 
+export interface JobSchedulesTable {
+  queue_prefix: string;
+  version: number;
+  hash: string;
+  entries: Json<unknown[]>;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
 export interface Database {
   questions: QuestionsTable;
   question_validations: QuestionValidationsTable;
@@ -188,6 +197,7 @@ export interface Database {
   backups: BackupsTable;
   audit_log: AuditLogTable;
   feedback_applications: FeedbackApplicationsTable;
+  job_schedules: JobSchedulesTable;
 }
 
 export type { JSONColumnType };

@@ -3,6 +3,7 @@ import * as foundation from './0001_foundation.js';
 import * as feedbackApplications from './0005_feedback_applications.js';
 import * as insightPartitions from './0002_insight_partitions.js';
 import * as retentionIndexes from './0006_retention_indexes.js';
+import * as jobSchedules from './0007_job_schedules.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_insight_partitions': insightPartitions,
   '0005_feedback_applications': feedbackApplications,
   '0006_retention_indexes': retentionIndexes,
+  '0007_job_schedules': jobSchedules,
 };
