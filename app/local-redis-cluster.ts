@@ -100,3 +100,62 @@ function normaliseSlots(json: string): string {
     return json;
   }
 }
+
+/** One node of the cluster as a plain client (callers disconnect it). */
+function nodeClient(node: ClusterNode): Redis {
+  const client = new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  return client;
+}
+
+/** The node owning `slot` now, as its index in `nodes`. */
+export async function slotOwner(nodes: readonly ClusterNode[], slot: number): Promise<number> {
+  const probe = nodeClient(nodes[0]!);
+  try {
+    const ranges = (await probe.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+    const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!range) throw new Error(`slot ${slot} has no owner`);
+    const index = nodes.findIndex((n) => n.port === range[2][1]);
+    if (index < 0) throw new Error(`slot ${slot} is owned by an unknown node ${range[2][0]}:${range[2][1]}`);
+    return index;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Moves one slot, with its keys, to another master while clients keep using it — the steps
+ * `redis-cli --cluster reshard` takes for each slot (https://redis.io/docs/latest/commands/cluster-setslot/):
+ * target IMPORTING, source MIGRATING, MIGRATE the keys in batches, then SETSLOT … NODE on every
+ * node. Between batches the slot's keys are split over two nodes: clients get ASK redirections,
+ * and multi-key commands TRYAGAIN. `pauseMs` between batches widens that window on purpose.
+ * Resolves to the number of keys moved.
+ */
+export async function migrateSlot(nodes: readonly ClusterNode[], slot: number, to: number, options: { batch?: number; pauseMs?: number } = {}): Promise<number> {
+  const from = await slotOwner(nodes, slot);
+  if (from === to) return 0;
+  const clients = nodes.map(nodeClient);
+  try {
+    const ids = (await Promise.all(clients.map((c) => c.call('CLUSTER', 'MYID')))).map(String);
+    const source = clients[from]!;
+    const target = clients[to]!;
+    await target.call('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', ids[from]!);
+    await source.call('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', ids[to]!);
+    let moved = 0;
+    for (;;) {
+      const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', String(slot), String(options.batch ?? 20))) as string[];
+      if (keys.length === 0) break;
+      await source.call('MIGRATE', nodes[to]!.host, String(nodes[to]!.port), '', '0', '10000', 'REPLACE', 'KEYS', ...keys);
+      moved += keys.length;
+      if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+    }
+    // Target first, then source, then the rest: the order redis-cli uses, so no node ever sends
+    // a client to a node that does not yet consider itself the owner.
+    await target.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[to]!);
+    await source.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[to]!);
+    await Promise.all(clients.filter((_, i) => i !== from && i !== to).map((c) => c.call('CLUSTER', 'SETSLOT', String(slot), 'NODE', ids[to]!)));
+    return moved;
+  } finally {
+    for (const c of clients) c.disconnect();
+  }
+}
