@@ -5,10 +5,16 @@ import { InvalidPayloadError } from '../../pipelines/producer.js';
 import { QueueUnavailableError } from '../../pipelines/redis-connection.js';
 import { HttpError, issueDetails, sendError } from '../http-error.js';
 
-/** A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. */
+/**
+ * A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. On
+ * Redis Cluster also a cluster that is down (CLUSTERDOWN), a slot map that cannot be refreshed, and
+ * redirections or TRYAGAIN retries that outlast the client's budget (a long slot migration).
+ */
 function isRedisUnavailable(error: Error): boolean {
   if (error instanceof QueueUnavailableError) return true;
-  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(error.message);
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/i.test(
+    error.message,
+  );
 }
 
 /**

@@ -141,6 +141,9 @@ describe('scenario 7: the queues\' slot migrates between Redis Cluster masters w
     const ready = (await fetch(`${baseUrl}/readyz`)).status;
     await producer.close();
     await connection.quit();
+    // Both processes still shut down cleanly after the redirections.
+    await Promise.all([worker.stop('SIGTERM'), ingress.stop('SIGTERM')]);
+    const exitCodes = [worker.child.exitCode, ingress.child.exitCode];
 
     const lost = [...accepted].filter((id) => !stored.has(id)).length;
     recordScenario({
@@ -162,5 +165,6 @@ describe('scenario 7: the queues\' slot migrates between Redis Cluster masters w
     expect(Number(dup!.extra)).toBe(0);
     expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
     expect(ready).toBe(200);
+    expect(exitCodes).toEqual([0, 0]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalRedisClusterHandle, startLocalRedisCluster } from '../../app/local-redis-cluster.js';
+import { type LocalRedisClusterHandle, slotOwner, startLocalRedisCluster } from '../../app/local-redis-cluster.js';
 import { startSystem } from '../../app/system.js';
 import { parseConfig } from '../../core/config/config-schema.js';
 import { createLogger } from '../../observability/logger.js';
@@ -32,9 +32,13 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await system?.close();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    await system?.close();
+  } finally {
+    // Never leave the cluster's servers behind, whatever happened above.
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const nodeClient = (port: number) => {
@@ -92,16 +96,21 @@ describe('Redis Cluster', () => {
     ).rejects.toThrow(/REDIS_URL names one node of a Redis Cluster: use REDIS_URL=redis\+cluster:\/\//);
   });
 
-  it('/readyz answers 503 while a master reports cluster_state other than ok, and 200 again once it is ok', async () => {
+  it('answers 503 on /readyz and on enqueueing while a master reports cluster_state:fail, and works again once it is ok', async () => {
     expect((await system.request('/readyz', { key: null })).status).toBe(200);
-    // A slot nobody serves puts the node that dropped it into cluster_state:fail (full coverage is required).
-    const owner = nodeClient(cluster.nodes[2]!.port);
+    // The master serving the queues' slot drops another of its slots: with full coverage required
+    // it goes to cluster_state:fail and answers CLUSTERDOWN to every command.
+    const queueSlot = Number(await system.services.redis.call('CLUSTER', 'KEYSLOT', system.config.QUEUE_PREFIX));
+    const owner = nodeClient(cluster.nodes[await slotOwner(cluster.nodes, queueSlot)]!.port);
+    const post = (id: string) =>
+      system.request('/api/questions/validate', { method: 'POST', json: { id, text: 'Define the term hash slot.', type: 'short_answer' } });
+    let dropped: number | undefined;
     try {
       const myId = String(await owner.call('CLUSTER', 'MYID'));
       const ranges = (await owner.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
-      const mine = ranges.find((r) => r[2][2] === myId)!;
-      const slot = mine[1];
-      await owner.call('CLUSTER', 'DELSLOTS', String(slot));
+      const mine = ranges.find((r) => r[2][2] === myId && r[0] <= queueSlot && queueSlot <= r[1])!;
+      dropped = mine[1] === queueSlot ? mine[0] : mine[1];
+      await owner.call('CLUSTER', 'DELSLOTS', String(dropped));
       await vi.waitFor(
         async () => {
           const res = await system.request('/readyz', { key: null });
@@ -110,9 +119,19 @@ describe('Redis Cluster', () => {
         },
         { timeout: 30_000, interval: 200 },
       );
-      await owner.call('CLUSTER', 'ADDSLOTS', String(slot));
+      // The client retries CLUSTERDOWN for a while, then the ingress says 503 (never 500, never a hang).
+      const refused = await post('cluster-down-1');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+
+      await owner.call('CLUSTER', 'ADDSLOTS', String(dropped));
+      dropped = undefined;
       await vi.waitFor(async () => expect((await system.request('/readyz', { key: null })).status).toBe(200), { timeout: 30_000, interval: 200 });
+      expect((await post('cluster-down-2')).status).toBe(202);
     } finally {
+      // Give the slot back even when an assertion failed: a cluster left down would hang the shutdown.
+      if (dropped !== undefined) await owner.call('CLUSTER', 'ADDSLOTS', String(dropped)).catch(() => undefined);
       owner.disconnect();
     }
   });
