@@ -12,6 +12,11 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
+# DATA_DIR (and the directory backup store under it) belong to the user the app runs as. A named
+# volume mounted here is initialised from this directory on first use, ownership included — a
+# volume mounted on a path the image lacks would be created root-owned, and `node` could not write.
+ENV DATA_DIR=/data
+RUN mkdir -p /data/backups && chown -R node:node /data && chmod 0700 /data
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "dist/cli/learnloop.js"]

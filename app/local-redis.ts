@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { stopOrphan } from '../db/orphan-process.js';
+import { readOrCreateSecret } from './server-secret.js';
 
 /**
  * Starts the system's `redis-server` for `npm start` without REDIS_URL, and for tests. Durable
@@ -26,6 +27,7 @@ export class RedisNotInstalledError extends Error {
 }
 
 export interface LocalRedisHandle {
+  /** `redis://:<password>@127.0.0.1:<port>`: the password is generated per data directory. */
   url: string;
   port: number;
   process: ChildProcess;
@@ -49,9 +51,14 @@ export async function startLocalRedis(options: {
   const pidFile = join(dir, 'redis.pid');
   // A redis-server left behind by a killed run would write the same AOF: stop it first.
   await stopOrphan(pidFile, 'redis-server', 'SIGTERM');
+  // The password goes in a config file (0600), not on the command line, where `ps` would show it.
+  const password = readOrCreateSecret(join(dir, 'redis.password'));
+  const configFile = join(dir, 'redis.conf');
+  writeFileSync(configFile, `requirepass ${password}\n`, { mode: 0o600 });
 
   const persistent = options.persistent ?? true;
   const args = [
+    configFile,
     '--port', String(options.port),
     '--bind', '127.0.0.1',
     '--dir', dir,
@@ -68,7 +75,7 @@ export async function startLocalRedis(options: {
   child.stdout?.on('data', (d) => (output = (output + d).slice(-4000)));
   child.stderr?.on('data', (d) => (output = (output + d).slice(-4000)));
 
-  const url = `redis://127.0.0.1:${options.port}`;
+  const url = `redis://:${password}@127.0.0.1:${options.port}`;
   await waitUntilPingable(url, child, () => output);
   return {
     url,

@@ -1,43 +1,83 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { argmax, scoreAnalysis } from '../core/bloom/classifier.js';
 import { computeComplexity } from '../core/bloom/complexity.js';
-import { BLOOM_LEVELS, levelIndex } from '../core/bloom/levels.js';
+import {
+  applyCalibration,
+  fitCalibration,
+  leaveOneSourceOut,
+  scoreRows,
+  sourcesOf,
+  type CalibratedPrediction,
+  type OutOfSourceRow,
+} from '../core/bloom/cross-fit.js';
+import { expectedCalibrationError } from '../core/bloom/calibration.js';
+import { BLOOM_LEVELS } from '../core/bloom/levels.js';
+import { stemRows } from '../core/bloom/question-stems.js';
 import { createRng } from '../core/random.js';
 import { analyseRows, trainAnalysed, type AnalysedRow, type TrainOptions } from '../core/bloom/train.js';
 import { dataArgs, loadRows, bloomDataOptions } from './bloom-args.js';
+import { repoRoot } from './bloom-data.js';
 
 /**
- * Measures the Bloom classifier honestly:
- *  (a) stratified 5-fold cross-validation inside each source file (trained on that file only);
- *  (b) leave-one-dataset-out: train on every other file, test on the held-out one;
- *  (c) with --with-others: 5-fold CV inside each file, but the training folds are joined by all
- *      other files — closest to the shipped model, which is trained on everything.
- * Folds come from a fixed seed, so runs are reproducible.
+ * Measures the Bloom classifier honestly (`npm run eval:bloom`):
+ *  (a) leave-one-dataset-out (LODO): train on every other source, test on the held-out one. The
+ *      confidence calibration applied to a held-out source is cross-fitted: fitted only on the
+ *      other sources' out-of-source predictions, never on the held-out source's.
+ *  (b) a random split for comparison: one stratified 80/20 split of all sources pooled (seed),
+ *      scored with the calibration fitted on every source's out-of-source predictions (what
+ *      `train:bloom` ships).
+ *  (c) with --cv: stratified k-fold cross-validation inside each file (trained on that file only).
+ * Per set: accuracy, macro-F1, adjacent-level error rate, ECE of `confidence`, how many results
+ * are marked for review and how often those are right, and the confusion matrix. Everything is
+ * also written as JSON (default bench/results/bloom-eval.json).
  *
  *   npx tsx cli/bloom-eval.ts [--data DIR] [--extra file.csv …] [--keywords k.json] [--weights w.json]
- *                             [--folds 5] [--seed 42] [--with-others] [--quiet]
- *                             [--only cv|lodo] [--dataset NAME …] [--l2 X] [--source-balance X] [--class-balance X]
+ *                             [--folds 5] [--seed 42] [--cv] [--no-random] [--no-stems] [--quiet] [--json FILE]
+ *                             [--l2 X] [--source-balance X] [--class-balance X] [--bow-scale X]
  *                             [--complexity]   (print per-level complexity percentiles instead)
- * The last three override training options for experiments; the committed model uses the defaults.
+ * The training overrides are for experiments; the committed model uses the defaults.
  */
 
 const K = BLOOM_LEVELS.length;
 
-interface Result {
+export interface SetMetrics {
   setting: string;
   dataset: string;
   n: number;
   accuracy: number;
   macroF1: number;
+  /** Share of all predictions exactly one level away from the truth. */
+  adjacentErrorRate: number;
+  /** Share of the errors that are one level away. */
+  adjacentShareOfErrors: number;
+  ece: number;
+  meanConfidence: number;
+  reviewRate: number;
+  accuracyMarkedForReview: number | null;
+  accuracyNotMarked: number | null;
+  /** Rows: truth; columns: predicted; both in BLOOM_LEVELS order. */
   confusion: number[][];
 }
 
-function metrics(truth: number[], pred: number[]): { accuracy: number; macroF1: number; confusion: number[][] } {
+function ratio(a: number, b: number): number | null {
+  return b === 0 ? null : a / b;
+}
+
+function metrics(setting: string, dataset: string, preds: readonly CalibratedPrediction[]): SetMetrics {
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let correct = 0;
-  for (let i = 0; i < truth.length; i += 1) {
-    confusion[truth[i]!]![pred[i]!]! += 1;
-    if (truth[i] === pred[i]) correct += 1;
+  let adjacent = 0;
+  let reviewed = 0;
+  let reviewedRight = 0;
+  for (const p of preds) {
+    confusion[p.truth]![p.pred]! += 1;
+    if (p.truth === p.pred) correct += 1;
+    if (Math.abs(p.truth - p.pred) === 1) adjacent += 1;
+    if (p.needsReview) {
+      reviewed += 1;
+      if (p.truth === p.pred) reviewedRight += 1;
+    }
   }
   // Macro-F1 over the levels the test set actually contains: a level with no examples has no
   // defined recall, and counting it as 0 would punish a source for what it lacks.
@@ -51,33 +91,41 @@ function metrics(truth: number[], pred: number[]): { accuracy: number; macroF1: 
     const recall = tp / support;
     f1s.push(precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall));
   }
+  const n = preds.length;
+  const errors = n - correct;
   return {
-    accuracy: truth.length === 0 ? 0 : correct / truth.length,
+    setting,
+    dataset,
+    n,
+    accuracy: n === 0 ? 0 : correct / n,
     macroF1: f1s.length === 0 ? 0 : f1s.reduce((a, b) => a + b, 0) / f1s.length,
+    adjacentErrorRate: n === 0 ? 0 : adjacent / n,
+    adjacentShareOfErrors: errors === 0 ? 0 : adjacent / errors,
+    ece: expectedCalibrationError(
+      preds.map((p) => p.confidence),
+      preds.map((p) => p.truth === p.pred),
+    ),
+    meanConfidence: n === 0 ? 0 : preds.reduce((a, p) => a + p.confidence, 0) / n,
+    reviewRate: n === 0 ? 0 : reviewed / n,
+    accuracyMarkedForReview: ratio(reviewedRight, reviewed),
+    accuracyNotMarked: ratio(correct - reviewedRight, n - reviewed),
     confusion,
   };
 }
 
-function evaluate(train: AnalysedRow[], test: AnalysedRow[], options: TrainOptions): { truth: number[]; pred: number[] } {
-  const model = trainAnalysed(train, options);
-  return {
-    truth: test.map((r) => levelIndex(r.level)),
-    pred: test.map((r) => argmax(scoreAnalysis(model, r.analysis).probs)),
-  };
-}
-
 /** Stratified folds: each level's rows are shuffled with a seeded RNG and dealt round-robin. */
-function stratifiedFolds(rows: readonly AnalysedRow[], folds: number, seed: number): number[] {
+function stratifiedFolds(rows: readonly AnalysedRow[], folds: number, seed: number, key: (r: AnalysedRow) => string): number[] {
   const rng = createRng(seed);
   const fold = new Array<number>(rows.length).fill(0);
   let offset = 0;
-  for (let k = 0; k < K; k += 1) {
-    const idx = rows.map((r, i) => [r, i] as const).filter(([r]) => levelIndex(r.level) === k).map(([, i]) => i);
+  const strata = [...new Set(rows.map(key))].sort();
+  for (const stratum of strata) {
+    const idx = rows.map((r, i) => [r, i] as const).filter(([r]) => key(r) === stratum).map(([, i]) => i);
     for (let i = idx.length - 1; i > 0; i -= 1) {
       const j = Math.floor(rng() * (i + 1));
       [idx[i], idx[j]] = [idx[j]!, idx[i]!];
     }
-    // Continue dealing where the previous level stopped so small levels spread over all folds.
+    // Continue dealing where the previous stratum stopped so small strata spread over all folds.
     idx.forEach((rowIndex, p) => {
       fold[rowIndex] = (p + offset) % folds;
     });
@@ -86,22 +134,11 @@ function stratifiedFolds(rows: readonly AnalysedRow[], folds: number, seed: numb
   return fold;
 }
 
-function crossValidate(rows: AnalysedRow[], others: AnalysedRow[], folds: number, seed: number, options: TrainOptions) {
-  const fold = stratifiedFolds(rows, folds, seed);
-  const truth: number[] = [];
-  const pred: number[] = [];
-  for (let f = 0; f < folds; f += 1) {
-    const train = [...others, ...rows.filter((_, i) => fold[i] !== f)];
-    const test = rows.filter((_, i) => fold[i] === f);
-    const r = evaluate(train, test, options);
-    truth.push(...r.truth);
-    pred.push(...r.pred);
-  }
-  return metrics(truth, pred);
-}
-
-function printResult(r: Result, quiet: boolean): void {
-  console.log(`\n== ${r.setting} · ${r.dataset} (n=${r.n})  accuracy ${r.accuracy.toFixed(3)}  macro-F1 ${r.macroF1.toFixed(3)}`);
+function printResult(r: SetMetrics, quiet: boolean): void {
+  console.log(
+    `\n== ${r.setting} · ${r.dataset} (n=${r.n})  accuracy ${r.accuracy.toFixed(3)}  macro-F1 ${r.macroF1.toFixed(3)}  ` +
+      `adjacent errors ${r.adjacentErrorRate.toFixed(3)}  ECE ${r.ece.toFixed(3)}  review ${(100 * r.reviewRate).toFixed(0)}%`,
+  );
   if (quiet) return;
   const abbr = BLOOM_LEVELS.map((l) => l.slice(0, 5));
   console.log(`   truth \\ predicted ${abbr.map((a) => a.padStart(6)).join('')}`);
@@ -127,20 +164,26 @@ function printComplexityPercentiles(rows: readonly AnalysedRow[]): void {
   }
 }
 
+function fmt(x: number | null): string {
+  return x === null ? '—' : x.toFixed(3);
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
       ...bloomDataOptions,
       folds: { type: 'string', default: '5' },
       seed: { type: 'string', default: '42' },
-      'with-others': { type: 'boolean', default: false },
+      cv: { type: 'boolean', default: false },
+      'no-random': { type: 'boolean', default: false },
+      'no-stems': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       complexity: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      dataset: { type: 'string', multiple: true },
+      json: { type: 'string' },
       l2: { type: 'string' },
       'source-balance': { type: 'string' },
       'class-balance': { type: 'string' },
+      'bow-scale': { type: 'string' },
     },
   });
   const args = dataArgs(values);
@@ -152,53 +195,119 @@ function main(): void {
     l2: values.l2 === undefined ? undefined : Number(values.l2),
     sourceBalance: values['source-balance'] === undefined ? undefined : Number(values['source-balance']),
     classBalance: values['class-balance'] === undefined ? undefined : Number(values['class-balance']),
+    featureScale: values['bow-scale'] === undefined ? undefined : { w: Number(values['bow-scale']), b: Number(values['bow-scale']) },
   };
   const started = performance.now();
   const { rows } = loadRows(args, (m) => console.warn(`warning: ${m}`));
   const analysed = analyseRows(rows);
+  const stems = values['no-stems'] ? [] : analyseRows(stemRows());
   const parseMs = performance.now() - started;
-  const sources = [...new Set(analysed.map((r) => r.source ?? ''))].sort();
-  // --dataset limits which files are *tested*; training still uses every other file.
-  const tested = values.dataset === undefined ? sources : sources.filter((s) => values.dataset!.includes(s));
+  const sources = sourcesOf(analysed);
   console.log(`bloom-eval: ${analysed.length} rows from ${sources.length} sources, parsed in ${(parseMs / 1000).toFixed(1)} s`);
-
   if (values.complexity) {
     printComplexityPercentiles(analysed);
     return;
   }
-  const results: Result[] = [];
-  const only = values.only;
-  for (const source of tested) {
-    if (only !== undefined && only !== 'cv') break;
-    const own = analysed.filter((r) => r.source === source);
-    const r = crossValidate(own, [], folds, seed, options);
-    results.push({ setting: `${folds}-fold CV`, dataset: source, n: own.length, ...r });
-    printResult(results.at(-1)!, values.quiet);
+
+  const results: SetMetrics[] = [];
+  const report = (r: SetMetrics): void => {
+    results.push(r);
+    printResult(r, values.quiet);
+  };
+
+  // (a) LODO, with calibration cross-fitted on the other sources.
+  const oos = leaveOneSourceOut(analysed, options, stems);
+  const calibrations: Record<string, unknown> = {};
+  const allLodo: CalibratedPrediction[] = [];
+  for (const source of sources) {
+    const cal = fitCalibration(oos.filter((r) => r.row.source !== source));
+    calibrations[source] = cal;
+    const preds = applyCalibration(
+      oos.filter((r) => r.row.source === source),
+      cal,
+    );
+    allLodo.push(...preds);
+    report(metrics('leave-one-dataset-out', source, preds));
   }
-  for (const source of tested) {
-    if (only !== undefined && only !== 'lodo') break;
-    const test = analysed.filter((r) => r.source === source);
-    const train = analysed.filter((r) => r.source !== source);
-    const { truth, pred } = evaluate(train, test, options);
-    results.push({ setting: 'leave-one-out', dataset: source, n: test.length, ...metrics(truth, pred) });
-    printResult(results.at(-1)!, values.quiet);
+  const shipped = fitCalibration(oos);
+
+  // (b) random split, pooled.
+  if (!values['no-random']) {
+    const fold = stratifiedFolds(analysed, 5, seed, (r) => `${r.source ?? ''}\u0000${r.level}`);
+    const model = trainAnalysed([...analysed.filter((_, i) => fold[i] !== 0), ...stems], options);
+    const test = analysed.filter((_, i) => fold[i] === 0);
+    const preds = applyCalibration(scoreRows(model, test), shipped);
+    for (const source of sources) {
+      report(metrics('random 80/20 split', source, preds.filter((p) => p.source === source)));
+    }
+    report(metrics('random 80/20 split', 'all (pooled)', preds));
   }
-  if (values['with-others']) {
-    for (const source of tested) {
+
+  // (c) in-source k-fold CV.
+  if (values.cv) {
+    for (const source of sources) {
       const own = analysed.filter((r) => r.source === source);
-      const others = analysed.filter((r) => r.source !== source);
-      const r = crossValidate(own, others, folds, seed, options);
-      results.push({ setting: `${folds}-fold CV + others`, dataset: source, n: own.length, ...r });
-      printResult(results.at(-1)!, values.quiet);
+      const fold = stratifiedFolds(own, folds, seed, (r) => r.level);
+      const scored: OutOfSourceRow[] = [];
+      for (let f = 0; f < folds; f += 1) {
+        const model = trainAnalysed(own.filter((_, i) => fold[i] !== f), options);
+        scored.push(...scoreRows(model, own.filter((_, i) => fold[i] === f)));
+      }
+      report(metrics(`${folds}-fold CV in source`, source, applyCalibration(scored, shipped)));
     }
   }
 
   console.log('\nSummary');
-  console.log(`${'setting'.padEnd(20)}${'dataset'.padEnd(28)}${'n'.padStart(7)}${'accuracy'.padStart(10)}${'macro-F1'.padStart(10)}`);
+  const header = ['setting', 'dataset', 'n', 'accuracy', 'macro-F1', 'adjacent', 'ECE', 'review', 'acc@review', 'acc@rest'];
+  const widths = [24, 26, 7, 9, 9, 9, 7, 8, 11, 9];
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('');
+  console.log(line(header));
   for (const r of results) {
-    console.log(`${r.setting.padEnd(20)}${r.dataset.padEnd(28)}${String(r.n).padStart(7)}${r.accuracy.toFixed(3).padStart(10)}${r.macroF1.toFixed(3).padStart(10)}`);
+    console.log(
+      line([
+        r.setting,
+        r.dataset,
+        String(r.n),
+        r.accuracy.toFixed(3),
+        r.macroF1.toFixed(3),
+        r.adjacentErrorRate.toFixed(3),
+        r.ece.toFixed(3),
+        `${(100 * r.reviewRate).toFixed(0)}%`,
+        fmt(r.accuracyMarkedForReview),
+        fmt(r.accuracyNotMarked),
+      ]),
+    );
   }
-  console.log(`(seed ${seed}; ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  const elapsed = (performance.now() - started) / 1000;
+  console.log(`(seed ${seed}; ${elapsed.toFixed(1)} s; adjacent = share of all predictions one level off)`);
+
+  const out = resolve(values.json ?? resolve(repoRoot(), 'bench/results/bloom-eval.json'));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        seed,
+        levels: BLOOM_LEVELS,
+        trainOptions: options,
+        questionStems: stems.length,
+        rows: Object.fromEntries(sources.map((s) => [s, analysed.filter((r) => r.source === s).length])),
+        notes: {
+          lodo: 'trained on every other source; calibration fitted on the other sources’ out-of-source predictions only',
+          random: 'one stratified 80/20 split of all sources pooled; calibration = the shipped one (fitted on all out-of-source predictions)',
+          ece: '10 equal-width bins of confidence',
+          adjacentErrorRate: 'share of all predictions exactly one level from the truth',
+        },
+        calibration: { shipped, crossFitted: calibrations },
+        overallLodo: { ...metrics('leave-one-dataset-out', 'all (pooled)', allLodo), confusion: undefined },
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`wrote ${relative(process.cwd(), out) || out}`);
 }
 
 main();

@@ -2,13 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serializeBloomModel } from '../core/bloom/model.js';
-import { train } from '../core/bloom/train.js';
+import { fitCalibration, leaveOneSourceOut } from '../core/bloom/cross-fit.js';
+import { stemRows } from '../core/bloom/question-stems.js';
+import { analyseRows, trainAnalysed } from '../core/bloom/train.js';
 import { dataArgs, loadRows, bloomDataOptions } from './bloom-args.js';
 import { newestDate, repoRoot } from './bloom-data.js';
 
 /**
  * Regenerates the committed Bloom model from the shared labelled CSVs (which must never be copied
- * into the repository; only the learned parameters are committed).
+ * into the repository; only the learned parameters are committed), plus the question-stem prior
+ * (core/bloom/question-stems.ts). Trains one model per source without that source to fit the
+ * confidence calibration out of source, then the shipped model on everything.
  *
  *   npx tsx cli/bloom-train.ts [--data ../shared/data/bloom] [--extra file.csv …]
  *                              [--keywords keywords.json] [--weights weights.json]
@@ -34,9 +38,16 @@ function main(): void {
 
   const started = performance.now();
   const { files, rows } = loadRows(args, (m) => console.warn(`warning: ${m}`));
-  const model = train(rows, {
-    keywords: args.keywords,
-    weights: args.weights,
+  const analysed = analyseRows(rows);
+  // The question-stem prior joins every training set (question-stems.ts); it is never tested.
+  const stems = analysed.length > 0 ? analyseRows(stemRows()) : [];
+  const trainOptions = { keywords: args.keywords, weights: args.weights };
+  // Confidence is calibrated on out-of-source predictions: one model per source trained without
+  // it (leave-one-dataset-out), the same procedure `eval:bloom` measures.
+  const calibration = fitCalibration(leaveOneSourceOut(analysed, trainOptions, stems));
+  const model = trainAnalysed([...analysed, ...stems], {
+    ...trainOptions,
+    calibration,
     trainedOn: values.date ?? newestDate(files),
   });
   const json = serializeBloomModel(model);
@@ -44,9 +55,10 @@ function main(): void {
   writeFileSync(out, json);
 
   const t = model.training as { sources: Record<string, number>; features: { seen: number; fitted: number; kept: number } };
-  console.log(`trained ${model.version} on ${rows.length} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`trained ${model.version} on ${rows.length} rows + ${stems.length} question stems in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   for (const [source, n] of Object.entries(t.sources)) console.log(`  ${source.padEnd(28)} ${String(n).padStart(6)}`);
   console.log(`features: ${t.features.seen} seen, ${t.features.fitted} fitted, ${t.features.kept} kept`);
+  console.log(`calibration: temperature ${calibration.temperature}, review below a top-two gap of ${calibration.reviewMargin}`);
   console.log(`wrote ${relative(process.cwd(), out) || out} (${(Buffer.byteLength(json) / 1024).toFixed(0)} KiB)`);
 }
 

@@ -18,15 +18,18 @@ const usage = `learnloop <command>
   ingress                  the HTTP ingress only
   worker [--queues a,b]    workers for the named queues (default: all) and the schedulers
   migrate                  bring the database schema to the newest migration and exit
-  backup                   take a logical backup of every table into BACKUP_DIR now and exit
-  restore <backup>         restore a backup (its directory, or its id under BACKUP_DIR) into the
-                           EMPTY database at DATABASE_URL, then migrate it to this build's schema
+  backup                   take a logical backup of every table into the backup store now and exit
+  restore <backup> [opts]  restore a backup into the EMPTY database at DATABASE_URL, or replace rows
+                           in place (--replace, --table T, --as-of T): learnloop restore --help
 
 Configuration comes from the environment; see README.md.`;
 
 async function main(): Promise<number> {
+  // `restore` reads its own options (cli/backup-commands.ts).
+  const ownOptions = process.argv[2] === 'restore';
   const { positionals, values } = parseArgs({
     allowPositionals: true,
+    args: process.argv.slice(2, ownOptions ? 3 : undefined),
     options: { queues: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const command = positionals[0];
@@ -53,7 +56,7 @@ async function main(): Promise<number> {
     case 'backup':
       return backupCommand(config, logger);
     case 'restore':
-      return restoreCommand(config, logger, positionals[1]);
+      return restoreCommand(config, logger, process.argv.slice(3));
     case 'start':
       return run(config, logger, { ingress: true, workers: queueNames, schedulers: config.SCHEDULERS_ENABLED });
     case 'ingress':

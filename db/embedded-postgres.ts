@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { newSecret, readOrCreateSecret, readSecret, writeSecret } from '../app/server-secret.js';
 import { stopOrphan } from './orphan-process.js';
 
 /**
@@ -45,7 +46,11 @@ async function loadEmbeddedPostgres() {
   }
   return EmbeddedPostgres;
 }
-const PASSWORD = 'learnloop';
+/** The superuser password of data directories made before passwords were generated. */
+const LEGACY_PASSWORD = 'learnloop';
+
+/** The superuser's password file of a data directory: beside it (initdb wants the directory empty). */
+export const passwordFileOf = (dataDir: string) => `${resolve(dataDir)}.password`;
 
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -64,12 +69,21 @@ export async function startEmbeddedPostgres(options: {
   // A postmaster left behind by a killed run still owns the directory: fast shutdown first.
   await stopOrphan(join(databaseDir, 'postmaster.pid'), 'postgres', 'SIGINT');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
+  // A generated password per data directory. A directory initialised before that still has the
+  // legacy password: start with it, then change it to the generated one (below).
+  const passwordFile = passwordFileOf(databaseDir);
+  const legacy = !fresh && readSecret(passwordFile) === undefined;
+  // DANGER: a legacy directory's new password is written down only once the server has it;
+  // written earlier, a failed start would leave a file that no longer matches the server.
+  const password = legacy ? newSecret() : readOrCreateSecret(passwordFile);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
     user: USER,
-    password: PASSWORD,
+    password: legacy ? LEGACY_PASSWORD : password,
+    // New data directories store and check the password with SCRAM: it never crosses the socket.
+    authMethod: 'scram-sha-256',
     persistent: options.persistent ?? true,
     createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
@@ -79,9 +93,19 @@ export async function startEmbeddedPostgres(options: {
   });
   if (fresh) await server.initialise();
   await server.start();
+  if (legacy) {
+    const client = new pg.Client({ connectionString: `postgres://${USER}:${LEGACY_PASSWORD}@127.0.0.1:${options.port}/postgres` });
+    await client.connect();
+    try {
+      await client.query(`ALTER ROLE ${USER} PASSWORD '${password}'`); // hex: nothing to escape
+    } finally {
+      await client.end();
+    }
+    writeSecret(passwordFile, password);
+  }
 
   const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+    `postgres://${USER}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
   const createDatabase = async (name: string) => {
     const client = new pg.Client({ connectionString: urlFor('postgres') });
     await client.connect();

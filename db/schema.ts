@@ -181,6 +181,27 @@ export interface JobSchedulesTable {
   updated_by: string;
 }
 
+export interface LearnerExportsTable {
+  export_id: string;
+  learner_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  bytes: number;
+  body: Buffer;
+}
+
+export interface BackupFilesTable {
+  backup_id: string;
+  name: string;
+  chunk: number;
+  data: Buffer;
+}
+
+export interface ErasureLedgerTable {
+  learner_id: string;
+  erased_at: Timestamp;
+}
+
 export interface Database {
   questions: QuestionsTable;
   question_validations: QuestionValidationsTable;
@@ -197,6 +218,9 @@ export interface Database {
   backups: BackupsTable;
   audit_log: AuditLogTable;
   feedback_applications: FeedbackApplicationsTable;
+  learner_exports: LearnerExportsTable;
+  backup_files: BackupFilesTable;
+  erasure_ledger: ErasureLedgerTable;
   job_schedules: JobSchedulesTable;
 }
 

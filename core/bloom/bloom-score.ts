@@ -47,6 +47,10 @@ export const bloomEvidenceSchema = z.object({
     }),
   }),
   confidence: z.object({
+    /** How `confidence` was computed: "calibrated" (calibration.ts) since the model carries one. */
+    method: z.enum(['calibrated', 'seed-formula']).optional(),
+    /** The seed formula's value (documented base + bonuses), kept for comparison. */
+    seedValue: unit.optional(),
     base: unit,
     classifierProbability: unit,
     clearKeywords: z.array(z.string()),
@@ -61,6 +65,10 @@ export const bloomEvidenceSchema = z.object({
       issues: z.array(z.object({ code: z.string(), message: z.string() })),
     }),
   ),
+  /** Why the result is (not) marked for review: the top two levels and their probability gap. */
+  review: z
+    .object({ needsReview: z.boolean(), runnerUpLevel: level, margin: unit, threshold: unit })
+    .optional(),
   /** The classifier's reading of the learning objective, when one was given. */
   objectiveLevel: level.optional(),
   passThreshold: unit,
@@ -76,6 +84,13 @@ export const bloomScoreSchema = z.object({
   suggestions: z.array(z.string()),
   evidence: bloomEvidenceSchema,
   modelVersion: z.string().min(1),
+  /**
+   * The top two levels are close: a person should confirm the level. Optional because
+   * validations stored before it existed lack it (they read as not marked).
+   */
+  needsReview: z.boolean().optional(),
+  /** The second most likely level, offered with needsReview. */
+  runnerUpLevel: level.optional(),
 });
 
 export type BloomEvidence = z.infer<typeof bloomEvidenceSchema>;

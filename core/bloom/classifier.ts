@@ -3,6 +3,7 @@ import { analyseText, featuresOf, keywordMatches, keywordStemIndex, type Keyword
 import { buildKeywordIndex, type BloomKeywords, type KeywordIndex } from './keywords.js';
 import { BLOOM_LEVELS, type BloomLevel } from './levels.js';
 import type { QuestionForm } from './structure.js';
+import { calibratedConfidence, calibrationVector, CALIBRATION_FEATURES, IDENTITY_CALIBRATION, softmaxT, type Calibration } from './calibration.js';
 
 /**
  * The Bloom classifier: multinomial logistic regression over the named binary features of
@@ -42,6 +43,17 @@ export const bloomModelSchema = z.object({
   featureScale: z.record(z.string(), z.number()),
   /** Feature name → one weight per level, in `levels` order. */
   weights: z.record(z.string(), levelVector),
+  /**
+   * Fitted on leave-one-dataset-out predictions (calibration.ts). Optional so a model file from
+   * before calibration still loads; it then scores with IDENTITY_CALIBRATION.
+   */
+  calibration: z
+    .object({
+      temperature: z.number().positive(),
+      weights: z.array(z.number()).length(CALIBRATION_FEATURES.length),
+      reviewMargin: z.number().min(0).max(1),
+    })
+    .optional(),
   /** What the model was trained on and how; informational, not used for scoring. */
   training: z.record(z.string(), z.unknown()),
 });
@@ -65,7 +77,13 @@ export interface ClassifierEvidence {
 
 export interface BloomPrediction {
   level: BloomLevel;
+  /** Temperature-scaled level probabilities. */
   probabilities: Record<BloomLevel, number>;
+  /** Calibrated probability that `level` is right (calibration.ts). */
+  confidence: number;
+  /** The second most probable level and whether it is close enough to need a human look. */
+  runnerUp: BloomLevel;
+  needsReview: boolean;
   evidence: ClassifierEvidence;
 }
 
@@ -111,17 +129,69 @@ export function softmax(scores: readonly number[]): number[] {
   return exps.map((e) => e / sum);
 }
 
-/** Probabilities in `BLOOM_LEVELS` order for already-analysed text (the evaluator reuses parses). */
-export function scoreAnalysis(model: BloomModel, analysis: TextAnalysis): { probs: number[]; features: string[] } {
+export function calibrationOf(model: BloomModel): Calibration {
+  return model.calibration ?? IDENTITY_CALIBRATION;
+}
+
+export interface AnalysisScore {
+  /** Raw level scores (logits), in `BLOOM_LEVELS` order. */
+  scores: number[];
+  /** Temperature-scaled probabilities. */
+  probs: number[];
+  features: string[];
+  /** Share of the features the model has a weight for. */
+  knownShare: number;
+}
+
+/** Scores already-analysed text (the evaluator reuses parses). */
+export function scoreAnalysis(model: BloomModel, analysis: TextAnalysis): AnalysisScore {
   const c = compile(model);
   const features = featuresOf(analysis, c.keywordIndex, c.stemIndex);
   const scores = [...model.bias];
+  let known = 0;
   for (const name of features) {
     const w = c.weights.get(name);
     if (w === undefined) continue;
+    known += 1;
     for (let k = 0; k < scores.length; k += 1) scores[k]! += w[k]!;
   }
-  return { probs: softmax(scores), features };
+  const probs = softmaxT(scores, calibrationOf(model).temperature);
+  return { scores, probs, features, knownShare: features.length === 0 ? 0 : known / features.length };
+}
+
+/** Listed keywords found in the text, under the model's keyword lists. */
+export function keywordMatchesOf(model: BloomModel, analysis: TextAnalysis): KeywordMatch[] {
+  const c = compile(model);
+  return keywordMatches(analysis, c.keywordIndex, c.stemIndex);
+}
+
+/** Levels listed for the governing/coordinated verbs or words, used only under `level`. */
+export function clearKeywordCount(matches: readonly KeywordMatch[], level: BloomLevel): number {
+  return matches.filter((m) => m.levels.length === 1 && m.levels[0] === level).length;
+}
+
+/** Calibrated confidence and review flag for a scored analysis (shared by predict and eval). */
+export function confidenceOf(
+  model: BloomModel,
+  analysis: TextAnalysis,
+  scored: AnalysisScore,
+  matches: readonly KeywordMatch[],
+): { level: number; confidence: number; runnerUp: number; needsReview: boolean } {
+  const cal = calibrationOf(model);
+  const order = scored.probs.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const [top, second] = [order[0]!, order[1]!];
+  const vector = calibrationVector({
+    probs: scored.probs,
+    clearKeywords: clearKeywordCount(matches, BLOOM_LEVELS[top[1]]!),
+    knownShare: scored.knownShare,
+    analysis,
+  });
+  return {
+    level: top[1],
+    confidence: calibratedConfidence(cal.weights, vector),
+    runnerUp: second[1],
+    needsReview: top[0] - second[0] < cal.reviewMargin,
+  };
 }
 
 export function argmax(values: readonly number[]): number {
@@ -132,8 +202,11 @@ export function argmax(values: readonly number[]): number {
 
 export function predictAnalysis(model: BloomModel, analysis: TextAnalysis): BloomPrediction {
   const c = compile(model);
-  const { probs, features } = scoreAnalysis(model, analysis);
-  const best = argmax(probs);
+  const scored = scoreAnalysis(model, analysis);
+  const { probs, features } = scored;
+  const matches = keywordMatches(analysis, c.keywordIndex, c.stemIndex);
+  const calibrated = confidenceOf(model, analysis, scored, matches);
+  const best = calibrated.level;
   const level = BLOOM_LEVELS[best]!;
   const contributions: { feature: string; weight: number }[] = [];
   for (const name of features) {
@@ -153,6 +226,9 @@ export function predictAnalysis(model: BloomModel, analysis: TextAnalysis): Bloo
   return {
     level,
     probabilities,
+    confidence: calibrated.confidence,
+    runnerUp: BLOOM_LEVELS[calibrated.runnerUp]!,
+    needsReview: calibrated.needsReview,
     evidence: {
       questionForm: s.form,
       governingVerb: s.governingVerb,
@@ -160,7 +236,7 @@ export function predictAnalysis(model: BloomModel, analysis: TextAnalysis): Bloo
       otherVerbs: s.otherVerbs,
       whPattern: s.whWord === undefined ? undefined : [s.whWord, s.whNext].filter(Boolean).join(' '),
       modals: s.modals,
-      keywordMatches: keywordMatches(analysis, c.keywordIndex, c.stemIndex),
+      keywordMatches: matches,
       topFeatures: contributions.slice(0, 6),
       topLevels,
     },

@@ -187,7 +187,9 @@ export function checkInstructions(ctx: RuleContext): RuleResult {
   if (s.form === 'fragment' || (s.form === 'declarative' && !s.isQuestion && !statementType)) {
     issues.push({ code: 'no_task', message: 'neither a question nor an instruction with an action verb' });
   }
-  if (q.type !== 'fill_in' && /\.{3}|…|_{3,}/.test(text)) issues.push({ code: 'placeholder', message: 'contains a placeholder ("..." or "___")' });
+  // A gap in a statement is the task itself (form "blank"); elsewhere "..." / "___" is an unfinished stem.
+  const placeholder = s.form === 'blank' ? /\.{3}|…/ : /\.{3}|…|_{3,}/;
+  if (q.type !== 'fill_in' && placeholder.test(text)) issues.push({ code: 'placeholder', message: 'contains a placeholder ("..." or "___")' });
   const vague = [...new Set(tokens.filter((t) => VAGUE.has(t)))];
   if (vague.length > 0) issues.push({ code: 'vague_wording', message: `vague wording: ${vague.join(', ')}` });
   const sentences = splitSentences(text);

@@ -1,5 +1,5 @@
 import type { BloomScore } from './bloom-score.js';
-import { predictAnalysis, type BloomModel } from './classifier.js';
+import { calibrationOf, predictAnalysis, type BloomModel } from './classifier.js';
 import { computeComplexity } from './complexity.js';
 import { computeConfidence } from './confidence.js';
 import { analyseText } from './features.js';
@@ -56,34 +56,56 @@ export function scoreQuestion(question: QuestionInput, model: BloomModel): Bloom
     questionType: question.type,
     learningObjective: question.learningObjective,
   });
+  const review = {
+    needsReview: prediction.needsReview,
+    runnerUpLevel: prediction.runnerUp,
+    margin: round4(prediction.probabilities[level] - prediction.probabilities[prediction.runnerUp]),
+    threshold: calibrationOf(model).reviewMargin,
+  };
   const knowledge = classifyKnowledgeDimension(analysis, level);
   const rules = evaluateRules({ question, level, complexity: complexity.value, structure: s, objectiveLevel });
   const quality = qualityScore(rules);
-  const suggestions = suggestionsFor(rules, { level, question, complexity: complexity.value, model, objectiveLevel });
+  const suggestions = suggestionsFor(rules, { level, question, complexity: complexity.value, model, objectiveLevel }).map((x) => x.text);
+  if (review.needsReview) suggestions.unshift(reviewSuggestion(level, prediction.runnerUp, review.margin));
 
   return {
     level,
     knowledgeDimension: knowledge.dimension,
     complexity: complexity.value,
-    confidence: confidence.value,
+    // Calibrated: of results given confidence c, about c are right on a source never seen.
+    confidence: model.calibration === undefined ? confidence.value : round4(prediction.confidence),
     qualityScore: quality,
     passed: isPassing(quality),
-    suggestions: suggestions.map((x) => x.text),
+    suggestions,
     evidence: {
       classifier: evidence,
       probabilities: Object.fromEntries(Object.entries(prediction.probabilities).map(([k, p]) => [k, Math.round(p * 10_000) / 10_000])) as BloomScore['evidence']['probabilities'],
       knowledgeDimension: { cues: knowledge.cues, scores: knowledge.scores },
       complexity: { terms: complexity.terms, counts: complexity.counts },
       confidence: {
+        method: model.calibration === undefined ? 'seed-formula' : 'calibrated',
+        seedValue: confidence.value,
         base: confidence.base,
         classifierProbability: Math.round((sorted[0] ?? 0) * 10_000) / 10_000,
         clearKeywords: confidence.clearKeywords,
         bonuses: confidence.bonuses,
       },
       rules,
+      review,
       objectiveLevel,
       passThreshold: PASS_THRESHOLD,
     },
     modelVersion: model.version,
+    needsReview: review.needsReview,
+    runnerUpLevel: review.runnerUpLevel,
   };
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}
+
+/** Said first among the suggestions, so an author sees the level is a judgement call. */
+export function reviewSuggestion(level: BloomLevel, runnerUp: BloomLevel, margin: number): string {
+  return `Needs review: the level is close between ${level} and ${runnerUp} (probabilities ${Math.round(margin * 100)} points apart); have a person confirm it, or make the task verb say which you mean.`;
 }

@@ -1,4 +1,5 @@
 import nlp from 'compromise/two';
+import { DEFAULT_BLOOM_KEYWORDS } from './keywords.js';
 import { normalizeSpelling, normalizeText, splitSentences } from './tokens.js';
 
 /**
@@ -15,6 +16,8 @@ import { normalizeSpelling, normalizeText, splitSentences } from './tokens.js';
  */
 
 export const HEAD_TOKENS = 6;
+/** A gap to fill: "___", "[blank]", "( )". */
+export const BLANK_MARK = /_{2,}|\[\s*(?:blank)?\s*\]|\(\s*\)/i;
 /** Sentences looked at for later imperatives; long exercises rarely hide the task further down. */
 export const MAX_SENTENCES = 4;
 
@@ -26,6 +29,7 @@ export type QuestionForm =
   | 'objective' // "Students will be able to explain …"
   | 'gerund' // "Demonstrating knowledge of …"
   | 'declarative' // a statement with a finite verb
+  | 'blank' // a statement with a gap to fill: "Water boils at ___ °C."
   | 'fragment'; // no verb found in the head
 
 export interface Structure {
@@ -143,8 +147,52 @@ function isMisreadImperative(first: Term, next: Term | undefined): boolean {
   return next.normal === 'and' || next.normal === 'or' || next.normal === 'how' || next.normal === 'why';
 }
 
+/**
+ * Verbs that open a task when they open a sentence: the listed Bloom verbs plus the plain
+ * instructions of exam papers. The pre-tagger often calls them nouns ("Compare paging …",
+ * "List the …", "Design a …"); at the start of a sentence, not followed by a verb of their own
+ * ("Design patterns *are* …"), they are imperatives.
+ */
+const TASK_VERBS: ReadonlySet<string> = new Set([
+  ...Object.values(DEFAULT_BLOOM_KEYWORDS).flat(),
+  ...('give find prove draw consider suppose assume imagine fill order arrange sort determine estimate ' +
+    'sketch show write name list complete answer choose pick mark circle underline fix correct ' +
+    'discuss comment contrast trace derive verify simplify convert translate describe define ' +
+    'outline review suggest map model simulate measure test debug program code graph plot chart ' +
+    'tabulate draft edit critique summarize summarise explain highlight note label match rewrite').split(' '),
+].map(normalizeSpelling));
+
+/** Scene-setting imperatives: the task usually follows in a later sentence. */
+const SCENE_VERBS: ReadonlySet<string> = new Set(['consider', 'suppose', 'assume', 'imagine', 'let', 'read', 'look', 'study']);
+
+function isTaskVerbLead(lead: Term, next: Term | undefined): boolean {
+  if (!TASK_VERBS.has(normalizeSpelling(lead.normal))) return false;
+  // "Design patterns are …", "List comprehensions can …": a following verb makes it a subject.
+  if (next !== undefined && (isAux(next) || (next.tags.has('Verb') && !next.tags.has('Gerund') && !next.tags.has('Infinitive')))) return false;
+  return true;
+}
+
 function isVerb(t: Term | undefined): t is Term {
   return t !== undefined && t.tags.has('Verb');
+}
+
+/**
+ * The verb of "Why did the Roman Empire *fall*?", "Where do most earthquakes *occur*?": after
+ * do-support comes the subject, then the bare verb, which the pre-tagger often calls a noun
+ * ("end", "fall", "float"). Skip determiners, take a verb-tagged word after the subject's first
+ * word, else the last word of the subject-and-verb run (which stops at a preposition or wh-word).
+ */
+function doSupportedVerb(terms: Term[], from: number): number {
+  let i = from;
+  while (i < terms.length && (terms[i]!.tags.has('Determiner') || terms[i]!.normal === 'most' || terms[i]!.normal === 'many')) i += 1;
+  let last = -1;
+  for (let j = i; j < terms.length; j += 1) {
+    const t = terms[j]!;
+    if (t.tags.has('Preposition') || t.tags.has('QuestionWord') || t.tags.has('Conjunction') || t.tags.has('Determiner')) break;
+    if (j > i && isVerb(t) && !isAux(t)) return j;
+    last = j;
+  }
+  return last > i ? last : -1;
 }
 
 interface ClauseParse {
@@ -181,7 +229,11 @@ function parseClause(terms: Term[], isQuestion: boolean): ClauseParse {
       next = 2;
     }
     const after = terms[next];
-    return { form: 'wh', verbIndex: firstNonAuxVerb(next), terms, whWord, whNext: after?.normal };
+    const doSupport = after !== undefined && /^(?:do|does|did)$/.test(after.normal) ? doSupportedVerb(terms, next + 1) : -1;
+    // "What *changes* would you make …": a word between the wh-word and an auxiliary is its noun.
+    const nounThenAux = after !== undefined && !isAux(after) && terms[next + 1] !== undefined && isAux(terms[next + 1]!);
+    const verbIndex = doSupport >= 0 ? doSupport : firstNonAuxVerb(nounThenAux ? next + 1 : next);
+    return { form: 'wh', verbIndex, terms, whWord, whNext: after?.normal };
   }
 
   // "Can you …", "Do you agree …", "Is there …": an auxiliary opening a question.
@@ -198,7 +250,7 @@ function parseClause(terms: Term[], isQuestion: boolean): ClauseParse {
   const lead = terms[i];
   if (lead !== undefined && i < terms.length) {
     if (lead.tags.has('Gerund')) return { form: 'gerund', verbIndex: i, terms };
-    if ((isVerb(lead) && !isAux(lead)) || isMisreadImperative(lead, terms[i + 1])) {
+    if ((isVerb(lead) && !isAux(lead)) || isMisreadImperative(lead, terms[i + 1]) || isTaskVerbLead(lead, terms[i + 1])) {
       return { form: 'imperative', verbIndex: i, terms };
     }
   }
@@ -218,8 +270,11 @@ function parseClause(terms: Term[], isQuestion: boolean): ClauseParse {
 }
 
 /** Finds the clause to read: after a leading "If …," / "Using …," / "Given …," intro. */
+/** "Why did the Roman Empire fall?": do-support puts the verb after the subject, so read further. */
+const WH_DO = /^(?:what|which|why|how|when|where|who)\s+(?:do|does|did)\s/i;
+
 function mainClause(sentence: string): { terms: Term[]; intro?: string } {
-  const terms = tag(head(sentence, HEAD_TOKENS));
+  const terms = tag(head(sentence, WH_DO.test(sentence) ? HEAD_TOKENS + 3 : HEAD_TOKENS));
   const first = terms[0];
   const comma = sentence.indexOf(', ');
   const opensWithIntro =
@@ -230,6 +285,9 @@ function mainClause(sentence: string): { terms: Term[]; intro?: string } {
       first.tags.has('Gerund') ||
       first.tags.has('Participle') ||
       first.normal === 'suppose' ||
+      first.normal === 'based' ||
+      first.normal === 'according' ||
+      first.normal === 'referring' ||
       first.normal === 'assuming');
   if (opensWithIntro && comma > 0 && comma < 200) {
     const rest = sentence.slice(comma + 2).trim();
@@ -260,35 +318,63 @@ export function analyseStructure(rawText: string): Structure {
     governingVerb: p.verbIndex >= 0 ? lemma(p.terms[p.verbIndex]!) : undefined,
     whWord: p.whWord,
   });
-  // Exercises often set the scene first and ask last ("Assume … . What is the expected time?");
-  // when the opening sentence has no governing verb of its own, read the question sentence.
-  if (questionSentence !== undefined && questionSentence !== firstSentence) {
-    const q = mainClause(questionSentence);
-    const qParse = parseClause(q.terms, true);
-    if (parse.verbIndex < 0 || parse.form === 'declarative' || parse.form === 'fragment') {
+  // Exercises often set the scene first and ask last ("Assume … . What is the expected time?",
+  // "A bank has three tellers. Compute …"). When the opening sentence only sets the scene — no
+  // governing verb, a statement, or a scene-setting imperative ("Consider …", "Suppose …") — the
+  // task is the first later sentence that asks (a question) or instructs (an imperative).
+  const sceneSetting = (p: ClauseParse): boolean =>
+    p.verbIndex < 0 ||
+    p.form === 'declarative' ||
+    p.form === 'fragment' ||
+    (p.form === 'objective' && sentences.length > 1) ||
+    (p.form === 'imperative' && SCENE_VERBS.has(lemma(p.terms[p.verbIndex]!)));
+  const laterVerbs: string[] = [];
+  let taskFound = false;
+  for (const sentence of sentences.slice(1, MAX_SENTENCES)) {
+    const asks = sentence === questionSentence;
+    // Cost: a later statement is tagged on its first 3 words only (enough to spot an imperative);
+    // the full head is tagged only for the sentence that becomes the task.
+    let q = asks ? mainClause(sentence) : { terms: tag(head(sentence, 3)), intro: undefined };
+    let qParse = parseClause(q.terms, sentence.endsWith('?'));
+    const instructs = qParse.form === 'imperative' && qParse.verbIndex >= 0 && !SCENE_VERBS.has(lemma(qParse.terms[qParse.verbIndex]!));
+    if (!taskFound && (asks || instructs) && sceneSetting(parse)) {
+      if (!asks) {
+        q = { terms: tag(head(sentence, HEAD_TOKENS)), intro: undefined };
+        qParse = parseClause(q.terms, sentence.endsWith('?'));
+      }
       otherTerms.push(...parse.terms);
       secondary = summary(parse);
       parse = qParse;
       intro = q.intro ?? intro;
-    } else {
+      taskFound = true;
+      continue;
+    }
+    if (asks && secondary === undefined) {
       otherTerms.push(...qParse.terms);
       secondary = summary(qParse);
-    }
-  }
-
-  // Later sentences often carry the actual task after scene-setting ("Consider the code … .
-  // Compare …"). Only their first words are tagged, which is enough to spot an imperative.
-  const laterVerbs: string[] = [];
-  for (const sentence of sentences.slice(1, MAX_SENTENCES)) {
-    if (sentence === questionSentence) continue;
-    const t = tag(head(sentence, 3));
-    const p = parseClause(t, sentence.endsWith('?'));
-    if (p.form === 'imperative' && p.verbIndex >= 0) {
-      const l = lemma(t[p.verbIndex]!);
+    } else if (instructs) {
+      // Later imperatives often carry further parts of the task ("Define … . Explain …").
+      const l = lemma(qParse.terms[qParse.verbIndex]!);
       if (!laterVerbs.includes(l)) laterVerbs.push(l);
     }
   }
+  // "The capital of France is ___." — a statement with a gap is a fill-in task.
+  if ((parse.form === 'declarative' || parse.form === 'fragment') && BLANK_MARK.test(text)) {
+    parse = { ...parse, form: 'blank' };
+  }
 
+  // "Read the poem and identify …": a scene-setting verb hands the task to the verb after "and".
+  if (parse.form === 'imperative' && parse.verbIndex >= 0 && SCENE_VERBS.has(lemma(parse.terms[parse.verbIndex]!))) {
+    const ts = parse.terms;
+    for (let j = parse.verbIndex + 1; j + 1 < ts.length; j += 1) {
+      if (ts[j]!.normal !== 'and' && ts[j]!.normal !== 'then') continue;
+      const v = ts[j + 1]!;
+      if (isVerb(v) || isTaskVerbLead(v, ts[j + 2])) {
+        parse = { ...parse, verbIndex: j + 1 };
+        break;
+      }
+    }
+  }
   const terms = parse.terms;
   const gv = parse.verbIndex >= 0 ? terms[parse.verbIndex] : undefined;
   const coordinatedVerbs: string[] = [];
@@ -321,9 +407,12 @@ export function analyseStructure(rawText: string): Structure {
       if (t.tags.has('Preposition') || t.tags.has('QuestionWord')) break;
     }
   }
+  // A blank's task is to fill it; the statement's own verb ("is called ___") stays among the others.
+  const blank = parse.form === 'blank';
+  if (blank && gv !== undefined && !otherVerbs.includes(lemma(gv))) otherVerbs.push(lemma(gv));
   return {
     form: parse.form,
-    governingVerb: gv ? lemma(gv) : undefined,
+    governingVerb: blank ? 'fill' : gv ? lemma(gv) : undefined,
     coordinatedVerbs,
     otherVerbs,
     whWord: parse.whWord,

@@ -21,7 +21,7 @@ export function normalizeText(text: string): string {
     .replace(/\.(?:\s*\.){2,}/g, '...')
     .replace(/\s+/g, ' ')
     .trim();
-  t = t.replace(/^(?:(?:q(?:uestion)?\s*)?\d{1,3}[.):]\s*|\(?[a-h]\)\s+|\(?(?:i|ii|iii|iv|v|vi)\)\s+|[-*•]\s+)/i, '');
+  t = t.replace(/^(?:(?:q(?:uestion)?\s*)?\d{1,3}[.):]\s*|part\s+[a-z0-9]{1,3}\s*[.):]\s*|\(?[a-h]\)\s+|\(?(?:i|ii|iii|iv|v|vi)\)\s+|[-*•]\s+)/i, '');
   return t.trim();
 }
 
@@ -90,7 +90,7 @@ export function stem(word: string): string {
  * (advise, exercise, compromise, surprise, advertise…) are left alone.
  */
 const NOT_ISE_SUFFIX =
-  /(?:advertise|chastise|comprise|compromise|demise|despise|disguise|enterprise|excise|exercise|expertise|franchise|improvise|merchandise|paradise|premise|promise|reprise|supervise|surmise|surprise|televise|treatise|wise|precise|concise|noise|praise|raise|rise|cruise|revise|devise|advise|poise)$/;
+  /(?:advertise|chastise|comprise|compromise|demise|despise|disguise|enterprise|excise|exercise|expertise|franchise|improvise|merchandise|paradise|premise|promise|reprise|supervise|surmise|surprise|televise|treatise|wise|precise|concise|noise|praise|raise|^a?rise|cruise|revise|devise|advise|poise)$/;
 
 export function normalizeSpelling(word: string): string {
   const w = word.toLowerCase();

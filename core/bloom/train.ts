@@ -4,6 +4,7 @@ import { analyseText, featuresOf, type TextAnalysis } from './features.js';
 import { DEFAULT_BLOOM_KEYWORDS, mergeKeywords } from './keywords.js';
 import { BLOOM_LEVELS, levelIndex, type BloomLevel } from './levels.js';
 import { minimize } from './lbfgs.js';
+import type { Calibration } from './calibration.js';
 
 /**
  * Training: weighted, L2-regularised multinomial logistic regression fitted with L-BFGS.
@@ -46,6 +47,8 @@ export interface TrainOptions {
   maxIterations?: number;
   /** Feature value per family prefix (see BloomModel.featureScale). */
   featureScale?: Record<string, number>;
+  /** Confidence calibration fitted out of source (cross-fit.ts); part of the version hash. */
+  calibration?: Calibration;
   /** yyyymmdd for the version string; the caller decides (the CLI uses the newest input file date). */
   trainedOn?: string;
 }
@@ -204,7 +207,7 @@ export function trainAnalysed(input: readonly AnalysedRow[], options: TrainOptio
   };
   const trainedOn = options.trainedOn ?? '00000000';
   const hash = createHash('sha256')
-    .update(JSON.stringify({ keywords, bias, featureScale: opts.featureScale, weights, format: MODEL_FORMAT }))
+    .update(JSON.stringify({ keywords, bias, featureScale: opts.featureScale, weights, format: MODEL_FORMAT, calibration: options.calibration ?? null }))
     .digest('hex')
     .slice(0, 8);
   return {
@@ -215,6 +218,7 @@ export function trainAnalysed(input: readonly AnalysedRow[], options: TrainOptio
     bias,
     featureScale: opts.featureScale,
     weights,
+    ...(options.calibration === undefined ? {} : { calibration: options.calibration }),
     training,
   };
 }

@@ -91,9 +91,13 @@ export const configSchema = z.object({
   METRICS_PORT: z.union([z.literal('off').transform(() => null), port]).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
-  /** Backups go here (default DATA_DIR/backups); GDPR exports to EXPORT_DIR (default DATA_DIR/exports). */
+  /** The directory backup store (BACKUP_STORE=directory): default DATA_DIR/backups. */
   BACKUP_DIR: z.string().optional(),
-  EXPORT_DIR: z.string().optional(),
+  /**
+   * Where backups are kept: `directory` (BACKUP_DIR, one machine, or a directory every worker
+   * mounts) or `postgres` (the database itself: every process reaches it; README, "Storage").
+   */
+  BACKUP_STORE: z.enum(['directory', 'postgres']).default('directory'),
   /** Backups older than this are pruned, except the newest verified one (DESIGN.md: 30 days). */
   BACKUP_KEEP_DAYS: positiveInt.max(3650).default(30),
   /** Rows per retention DELETE statement: small batches keep row locks and WAL bursts short. */

@@ -22,7 +22,8 @@ export const gdprPayloadSchema = z.object({ userId: idSchema, requestedBy: z.str
 export const gdprExportResultSchema = z.object({
   userId: idSchema,
   exportId: z.string(),
-  path: z.string(),
+  /** The bundle is kept (in Postgres) until then. */
+  expiresAt: z.string(),
   bytes: z.number(),
   /** Operator download: GET /api/users/:userId/export/:exportId */
   downloadUrl: z.string(),

@@ -1,14 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { Job } from 'bullmq';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
-import { maintenanceDirs } from '../../core/retention/maintenance-dirs.js';
-import { exportPaths } from '../../db/gdpr/export-paths.js';
 import { recordAudit } from '../../db/queries/audit-log.js';
 import { eraseLearner } from '../../db/queries/learner-erasure.js';
+import { findLearnerExport } from '../../db/queries/learner-exports.js';
 import { enqueueAndRespond } from '../enqueue-response.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
@@ -28,7 +24,6 @@ const exportParams = z.object({ userId: idSchema, exportId: idSchema });
 export function gdprRoutes(ctx: IngressContext): Router {
   const router = Router();
   const operator = requireScope(ctx.keys, 'operator');
-  const exportDir = maintenanceDirs(ctx.config).exports;
 
   router.post('/api/users/:userId/export', operator, async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
@@ -39,9 +34,9 @@ export function gdprRoutes(ctx: IngressContext): Router {
   /** The bundle as a file download; 409 while the export job is still running. */
   router.get('/api/users/:userId/export/:exportId', operator, async (req, res) => {
     const { userId, exportId } = parseOr400(exportParams, req.params, 'path');
-    const file = exportPaths(exportDir, userId, exportId).file!;
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) {
+    // From Postgres: whichever worker built the bundle, every ingress can hand it over.
+    const bundle = await findLearnerExport(ctx.db, userId, exportId, ctx.now());
+    if (!bundle) {
       const job = await Job.fromId(ctx.producer.queue('retention-cleanup'), exportId);
       const state = job && job.name === 'gdpr-export' && (job.data as { userId?: string }).userId === userId ? await job.getState() : undefined;
       if (state && state !== 'completed' && state !== 'failed') throw new HttpError(409, 'not_ready', `export ${exportId} is ${state}; try again shortly`);
@@ -50,10 +45,10 @@ export function gdprRoutes(ctx: IngressContext): Router {
     await recordAudit(ctx.db, { actor: actorOf(req), action: 'gdpr.export.downloaded', target: userId, ip: req.ip, details: { exportId } });
     res.status(200);
     res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', String(info.size));
+    res.setHeader('content-length', String(bundle.body.length));
     res.setHeader('content-disposition', `attachment; filename="learner-${userId}-${exportId}.json"`);
     res.setHeader('cache-control', 'no-store');
-    await pipeline(createReadStream(file), res);
+    res.end(bundle.body);
   });
 
   /**

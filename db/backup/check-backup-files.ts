@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { digestFile } from './file-digest.js';
+import type { BackupSource } from './backup-store.js';
+import { digestStream } from './file-digest.js';
 import type { BackupManifest } from './manifest.js';
 
 /**
@@ -7,13 +7,13 @@ import type { BackupManifest } from './manifest.js';
  * Returns one plain-language problem per bad file (empty when all are intact) and the names of the
  * tables whose files are intact.
  */
-export async function checkBackupFiles(backupPath: string, manifest: BackupManifest): Promise<{ problems: string[]; intact: Set<string> }> {
+export async function checkBackupFiles(source: BackupSource, manifest: BackupManifest): Promise<{ problems: string[]; intact: Set<string> }> {
   const problems: string[] = [];
   const intact = new Set<string>();
   for (const table of manifest.tables) {
     let actual: { sha256: string; bytes: number };
     try {
-      actual = await digestFile(join(backupPath, table.file));
+      actual = await digestStream(source.open(table.file));
     } catch (error) {
       problems.push(`${table.file} (table ${table.name}): file is missing or unreadable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       continue;

@@ -1,6 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type pg from 'pg';
@@ -9,9 +6,10 @@ import { type Db, poolOf } from '../database.js';
 import { schemaVersion } from '../migrate.js';
 import { completeBackupRow, failBackupRow, startBackupRow } from '../queries/backups.js';
 import { newBackupId } from './backup-id.js';
+import type { BackupStore, BackupWriting } from './backup-store.js';
 import { quoteIdent, setCopySession } from './copy-session.js';
 import { DigestStream, RowCountStream } from './file-digest.js';
-import { type BackupManifest, manifestFormat, writeManifest } from './manifest.js';
+import { type BackupManifest, manifestFormat } from './manifest.js';
 import { tableInventory } from './table-inventory.js';
 
 export interface BackupSummary {
@@ -25,32 +23,26 @@ export interface BackupSummary {
 /**
  * A logical backup of every table (see tableInventory): one gzip-compressed COPY text file per
  * table, all read in ONE repeatable-read snapshot so the files agree with each other, plus a
- * manifest with row counts and SHA-256 per file. Written under a temporary directory name and
- * renamed into place, so `<backupDir>/<id>` exists only when complete. No pg_dump: works the same
- * against embedded PostgreSQL and a managed server. Recorded in the backups catalogue.
+ * manifest with row counts and SHA-256 per file, written last into the backup store
+ * (db/backup/backup-store.ts), so a backup with a manifest is complete. No pg_dump: works the
+ * same against embedded PostgreSQL and a managed server. Recorded in the backups catalogue.
  */
-export async function createBackup(db: Db, options: { backupDir: string; backupId?: string; clock: () => Date }): Promise<BackupSummary> {
+export async function createBackup(db: Db, options: { store: BackupStore; backupId?: string; clock: () => Date }): Promise<BackupSummary> {
   const startedAt = options.clock();
   const backupId = options.backupId ?? newBackupId(startedAt);
-  const finalPath = join(options.backupDir, backupId);
-  const workPath = join(options.backupDir, `.tmp-${backupId}`);
-  await mkdir(options.backupDir, { recursive: true, mode: 0o700 });
-  await startBackupRow(db, backupId, finalPath, startedAt);
+  const location = options.store.locationOf(backupId);
+  await startBackupRow(db, backupId, location, startedAt);
+  let writing: BackupWriting | undefined;
   try {
-    await rm(workPath, { recursive: true, force: true });
-    await mkdir(workPath, { mode: 0o700 });
+    writing = await options.store.begin(backupId);
     const version = await schemaVersion(db);
-    const manifest = await dumpTables(db, workPath, { backupId, createdAt: startedAt.toISOString(), schemaVersion: version });
-    await writeManifest(workPath, manifest);
-    // A retry of the same backup (same id) replaces what an earlier attempt left.
-    await rm(finalPath, { recursive: true, force: true });
-    await rename(workPath, finalPath);
-    await syncDirectory(options.backupDir);
-    const bytes = manifest.tables.reduce((sum, t) => sum + t.bytes, 0) + (await stat(join(finalPath, 'manifest.json'))).size;
+    const manifest = await dumpTables(db, writing, { backupId, createdAt: startedAt.toISOString(), schemaVersion: version });
+    await writing.finish(manifest);
+    const bytes = await options.store.sizeOf(backupId);
     await completeBackupRow(db, backupId, manifest, bytes, options.clock());
-    return { backupId, path: finalPath, manifest, bytes, rows: manifest.tables.reduce((sum, t) => sum + t.rows, 0) };
+    return { backupId, path: location, manifest, bytes, rows: manifest.tables.reduce((sum, t) => sum + t.rows, 0) };
   } catch (error) {
-    await rm(workPath, { recursive: true, force: true }).catch(() => {});
+    await writing?.abort().catch(() => {});
     await failBackupRow(db, backupId, (error as Error).message, options.clock()).catch(() => {});
     throw error;
   }
@@ -58,7 +50,7 @@ export async function createBackup(db: Db, options: { backupDir: string; backupI
 
 async function dumpTables(
   db: Db,
-  dir: string,
+  writing: BackupWriting,
   header: Pick<BackupManifest, 'backupId' | 'createdAt' | 'schemaVersion'>,
 ): Promise<BackupManifest> {
   const client = await poolOf(db).connect();
@@ -91,9 +83,8 @@ async function dumpTables(
         counter,
         createGzip({ level: 6 }),
         digest,
-        createWriteStream(join(dir, file), { mode: 0o600 }),
+        writing.sink(file),
       );
-      await syncFile(join(dir, file));
       entries.push({ name: table.name, file, columns: table.columns, rows: counter.rows, bytes: digest.bytes, sha256: digest.hex() });
     }
     await client.query('COMMIT');
@@ -112,18 +103,4 @@ async function dumpTables(
     // A connection that failed mid-COPY is in an unknown state: destroy it rather than reuse it.
     client.release(broken);
   }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** fsync the directory, so the rename itself survives a crash. */
-async function syncDirectory(path: string): Promise<void> {
-  await syncFile(path).catch(() => {}); // not supported on every platform; best effort
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** A pass-through that hashes (SHA-256) and counts the bytes going by. */
@@ -32,10 +31,10 @@ export class RowCountStream extends Transform {
   }
 }
 
-/** SHA-256 and size of a file on disk. */
-export async function digestFile(path: string): Promise<{ sha256: string; bytes: number }> {
+/** SHA-256 and size of a stream's bytes (a stored backup file). */
+export async function digestStream(input: Readable): Promise<{ sha256: string; bytes: number }> {
   const digest = new DigestStream();
-  await pipeline(createReadStream(path), digest, async function* (source) {
+  await pipeline(input, digest, async function* (source) {
     for await (const _ of source) {
       // drain
     }

@@ -1,5 +1,3 @@
-import { open, readFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -36,35 +34,15 @@ export type BackupManifest = z.infer<typeof backupManifestSchema>;
 
 export const manifestFileName = 'manifest.json';
 
-/** Reads and checks a backup's manifest; the error says which backup and what is wrong. */
-export async function readManifest(backupPath: string): Promise<BackupManifest> {
-  let text: string;
-  try {
-    text = await readFile(join(backupPath, manifestFileName), 'utf8');
-  } catch (error) {
-    throw new Error(`${manifestFileName} is missing or unreadable in ${backupPath}: ${(error as Error).message}`);
-  }
+/** Checks a backup's manifest text; the error says which backup (`where`) and what is wrong. */
+export function parseManifest(text: string, where: string): BackupManifest {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error(`${manifestFileName} in ${backupPath} is not valid JSON (corrupt or truncated)`);
+    throw new Error(`${manifestFileName} in ${where} is not valid JSON (corrupt or truncated)`);
   }
   const parsed = backupManifestSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${manifestFileName} in ${backupPath} is not a learnloop backup manifest: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new Error(`${manifestFileName} in ${where} is not a learnloop backup manifest: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
-}
-
-/** Writes the manifest durably (temporary name, fsync, rename). */
-export async function writeManifest(backupPath: string, manifest: BackupManifest): Promise<void> {
-  const target = join(backupPath, manifestFileName);
-  const temporary = `${target}.tmp`;
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, target);
 }

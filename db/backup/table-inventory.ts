@@ -7,11 +7,15 @@ export interface TableInfo {
 }
 
 /**
- * Tables a logical backup carries: every table of the schema except the migration bookkeeping
- * (restore rebuilds it by migrating) and the backups catalogue itself (it describes files on this
- * machine, and would hold this very backup half-written).
+ * Tables a logical backup carries: every table of the schema except
+ * - the migration bookkeeping (restore rebuilds it by migrating);
+ * - the backups catalogue and the Postgres backup store (they would hold this very backup
+ *   half-written, and earlier backups inside each later one);
+ * - GDPR export bundles (personal data kept 7 days; a restore must not bring them back);
+ * - the erasure ledger: it is never rolled back — a restore re-applies the live one
+ *   (db/backup/restore-backup.ts), so an erasure made after a backup survives restoring it.
  */
-export const tablesNotBackedUp: readonly string[] = ['kysely_migration', 'kysely_migration_lock', 'backups'];
+export const tablesNotBackedUp: readonly string[] = ['kysely_migration', 'kysely_migration_lock', 'backups', 'backup_files', 'learner_exports', 'erasure_ledger'];
 
 /**
  * The backed-up tables in restore order: a table comes after every table its foreign keys

@@ -1,12 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { from as copyFrom } from 'pg-copy-streams';
 import { type Db, poolOf } from '../database.js';
+import type { BackupSource } from './backup-store.js';
 import { checkBackupFiles } from './check-backup-files.js';
 import { quoteIdent, setCopySession } from './copy-session.js';
-import { type BackupManifest, readManifest } from './manifest.js';
+import type { BackupManifest } from './manifest.js';
 
 export interface VerifyOutcome {
   ok: boolean;
@@ -22,10 +21,10 @@ export interface VerifyOutcome {
  * transaction that is always rolled back, so nothing is left behind even if the process dies —
  * and it needs no second database, so it works on managed Postgres too.
  */
-export async function verifyBackup(db: Db, options: { backupPath: string; cataloguedManifest?: BackupManifest | null }): Promise<VerifyOutcome> {
+export async function verifyBackup(db: Db, options: { source: BackupSource; cataloguedManifest?: BackupManifest | null }): Promise<VerifyOutcome> {
   let manifest: BackupManifest;
   try {
-    manifest = await readManifest(options.backupPath);
+    manifest = await options.source.readManifest();
   } catch (error) {
     return { ok: false, problems: [(error as Error).message], tables: 0 };
   }
@@ -39,7 +38,7 @@ export async function verifyBackup(db: Db, options: { backupPath: string; catalo
       }
     }
   }
-  const files = await checkBackupFiles(options.backupPath, manifest);
+  const files = await checkBackupFiles(options.source, manifest);
   problems.push(...files.problems);
 
   const client = await poolOf(db).connect();
@@ -60,7 +59,7 @@ export async function verifyBackup(db: Db, options: { backupPath: string; catalo
         // (the checksum already vouches for the rows being the ones dumped) and no WAL: fast.
         await client.query(`CREATE UNLOGGED TABLE ${target} (LIKE ${quoteIdent(live)}.${quoteIdent(table.name)} INCLUDING CONSTRAINTS)`);
         await pipeline(
-          createReadStream(join(options.backupPath, table.file)),
+          options.source.open(table.file),
           createGunzip(),
           client.query(copyFrom(`COPY ${target} (${table.columns.map(quoteIdent).join(', ')}) FROM STDIN`)),
         );

@@ -3,7 +3,8 @@ import * as foundation from './0001_foundation.js';
 import * as feedbackApplications from './0005_feedback_applications.js';
 import * as insightPartitions from './0002_insight_partitions.js';
 import * as retentionIndexes from './0006_retention_indexes.js';
-import * as jobSchedules from './0007_job_schedules.js';
+import * as sharedStores from './0007_shared_stores.js';
+import * as jobSchedules from './0008_job_schedules.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -14,5 +15,6 @@ export const migrations: Record<string, Migration> = {
   '0002_insight_partitions': insightPartitions,
   '0005_feedback_applications': feedbackApplications,
   '0006_retention_indexes': retentionIndexes,
-  '0007_job_schedules': jobSchedules,
+  '0007_shared_stores': sharedStores,
+  '0008_job_schedules': jobSchedules,
 };

@@ -41,12 +41,14 @@ export async function newestCompletedBackup(db: Db) {
   return db.selectFrom('backups').selectAll().where('status', '=', 'completed').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
-export async function newestVerifiedBackup(db: Db) {
+/** The newest backup that passed verification; with `before`, the newest taken before that instant. */
+export async function newestVerifiedBackup(db: Db, before?: Date) {
   return db
     .selectFrom('backups')
     .selectAll()
     .where('status', '=', 'completed')
     .where('verify_status', '=', 'passed')
+    .$if(before !== undefined, (q) => q.where('created_at', '<', before!))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)

@@ -97,6 +97,14 @@ export async function findStoredValidations(
 
 export type StoredValidation = Awaited<ReturnType<typeof findStoredValidations>>[number];
 
+function reviewOf(evidence: Record<string, unknown>): { needsReview: boolean; runnerUpLevel?: string } {
+  const review = evidence.review as { needsReview?: unknown; runnerUpLevel?: unknown } | undefined;
+  return {
+    needsReview: review?.needsReview === true,
+    ...(typeof review?.runnerUpLevel === 'string' ? { runnerUpLevel: review.runnerUpLevel } : {}),
+  };
+}
+
 /** A stored validation row in the result shape of DESIGN.md. */
 export function toValidationResult(row: StoredValidation) {
   return {
@@ -110,6 +118,8 @@ export function toValidationResult(row: StoredValidation) {
     suggestions: row.suggestions,
     evidence: row.evidence,
     modelVersion: row.model_version,
+    // Kept inside evidence (no column of its own); validations stored before it read as unmarked.
+    ...reviewOf(row.evidence),
   };
 }
 

@@ -1,20 +1,20 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../db/backup/manifest.js';
+import { backupSourceAt } from '../../db/backup/backup-store.js';
 import { restoreBackup } from '../../db/backup/restore-backup.js';
+import type { BackupManifest } from '../../db/backup/manifest.js';
+import { tablesNotBackedUp } from '../../db/backup/table-inventory.js';
 import { type Db, createDatabase } from '../../db/database.js';
 import { ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
 import { listAudit } from '../../db/queries/audit-log.js';
+import { runCli } from '../support/cli-process.js';
 import { finishedJob } from '../support/finished-job.js';
 import { seedLearner } from '../support/learner-rows.js';
 import { type TestSystem, createTestDatabase, operatorKey, startTestSystem } from '../support/test-system.js';
 
-const run = promisify(execFile);
 const backupDir = mkdtempSync(join(tmpdir(), 'learnloop-backups-'));
 const operator = { key: operatorKey };
 let system: TestSystem;
@@ -68,6 +68,8 @@ async function contents(db: Db, table: string): Promise<string> {
   return rows[0]!.j;
 }
 
+const readManifest = (path: string): Promise<BackupManifest> => backupSourceAt(path, undefined).readManifest();
+
 async function catalogue(db: Db, query: string): Promise<string[]> {
   const { rows } = await sql.raw<{ v: string }>(query).execute(db);
   return rows.map((r) => r.v);
@@ -77,15 +79,7 @@ const tablesQuery = `SELECT c.relname AS v FROM pg_class c JOIN pg_namespace n O
 const partitionsQuery = `SELECT c.relname || ' ' || pg_get_expr(c.relpartbound, c.oid) AS v FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1`;
 const sequencesQuery = `SELECT sequencename || '=' || coalesce(last_value::text, '-') AS v FROM pg_sequences ORDER BY 1`;
 
-async function cli(args: string[], env: Record<string, string>) {
-  return run(join(process.cwd(), 'node_modules/.bin/tsx'), ['cli/learnloop.ts', ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, LOG_LEVEL: 'silent', DATA_DIR: join(backupDir, 'cli-data'), BACKUP_DIR: backupDir, REDIS_URL: '', ...env },
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { DATA_DIR: join(backupDir, 'cli-data'), BACKUP_DIR: backupDir, REDIS_URL: '', ...env });
 
 async function backupNow(): Promise<any> {
   const res = await system.request('/api/admin/backups?wait=30000', { method: 'POST', json: { reason: 'test' }, ...operator });
@@ -112,7 +106,7 @@ describe('backups', () => {
 
     const manifest = await readManifest(first.path);
     const everyTable = await catalogue(system.services.db, tablesQuery);
-    expect(manifest.tables.map((t) => t.name).sort()).toEqual(everyTable.filter((t) => !['backups', 'kysely_migration', 'kysely_migration_lock'].includes(t)));
+    expect(manifest.tables.map((t) => t.name).sort()).toEqual(everyTable.filter((t) => !tablesNotBackedUp.includes(t)));
     expect(manifest.schemaVersion).toMatch(/^\d{4}_/);
     expect(manifest.tables.find((t) => t.name === 'decision_insights')!.rows).toBe(4); // two seeded learners + two above
     // questions before question_validations: restore order follows the foreign keys.
@@ -137,7 +131,7 @@ describe('backups', () => {
   // The CLI runs as a child process (tsx compiles it first): slow on a busy machine, hence the timeouts.
   it('restores into an empty database with every table equal row for row (learnloop restore)', async () => {
     const targetUrl = await createTestDatabase('restored');
-    const restored = await cli(['restore', first.backupId], { DATABASE_URL: targetUrl });
+    const restored = await cli(['restore', first.backupId, '--from', system.databaseUrl], { DATABASE_URL: targetUrl });
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     expect(JSON.parse(restored.stdout)).toMatchObject({ backupId: first.backupId, rows: first.rows });
@@ -164,7 +158,7 @@ describe('backups', () => {
     expect(seq(await catalogue(target, sequencesQuery))).toEqual(['alerts_id_seq=3']);
 
     // A database that holds data is refused, and left as it was.
-    await expect(restoreBackup(target, { backupPath: first.path })).rejects.toThrow(/target database is not empty/);
+    await expect(restoreBackup(target, { source: backupSourceAt(first.path, undefined) })).rejects.toThrow(/target database is not empty/);
     expect(await contents(target, 'questions')).toBe(await contents(source, 'questions'));
   }, 180_000);
 
@@ -190,7 +184,7 @@ describe('backups', () => {
 
     const scratch = createDatabase({ url: await createTestDatabase('damaged') });
     extraDbs.push(scratch);
-    await expect(restoreBackup(scratch, { backupPath: second.path })).rejects.toThrow(/is damaged; nothing was restored[\s\S]*checksum mismatch/);
+    await expect(restoreBackup(scratch, { source: backupSourceAt(second.path, undefined) })).rejects.toThrow(/is damaged; nothing was restored[\s\S]*checksum mismatch/);
   });
 
   it('prunes backups past their age but keeps the newest verified one (learnloop backup)', async () => {

@@ -1,6 +1,3 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../db/queries/audit-log.js';
 import { finishedJob } from '../support/finished-job.js';
@@ -9,13 +6,11 @@ import { type TestSystem, operatorKey, startTestSystem } from '../support/test-s
 
 const now = new Date('2025-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
-const exportDir = mkdtempSync(join(tmpdir(), 'learnloop-exports-'));
 let system: TestSystem;
 
 beforeAll(async () => {
   system = await startTestSystem('gdpr', {
     roles: { workers: ['retention-cleanup'], ingress: true, schedulers: false },
-    env: { EXPORT_DIR: exportDir },
     now: () => now,
   });
   // Seeded at `now`: their sessions and answers stay inside their own 30-day window until the
@@ -25,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await system?.close();
-  rmSync(exportDir, { recursive: true, force: true });
 });
 
 const operator = { key: operatorKey };
@@ -50,7 +44,8 @@ describe('GDPR export', () => {
     expect(res.status).toBe(200);
     const { result } = (await res.json()) as any;
     expect(result).toMatchObject({ userId: 'alice', downloadUrl: `/api/users/alice/export/${result.exportId}` });
-    expect(result.path.startsWith(exportDir)).toBe(true);
+    // Kept in Postgres (any ingress serves it) for 7 days.
+    expect(result.expiresAt).toBe(new Date(now.getTime() + 7 * DAY).toISOString());
 
     const download = await system.request(result.downloadUrl, operator);
     expect(download.status).toBe(200);
@@ -106,7 +101,7 @@ describe('GDPR erasure', () => {
     const done = await finishedJob(queue(), jobId);
     expect(done.state).toBe('completed');
     expect(done.result).toEqual({ userId: 'alice', erasedAt: now.toISOString(), hardDeleteAfter: new Date(now.getTime() + 30 * DAY).toISOString() });
-    expect(existsSync(join(exportDir, 'u-alice'))).toBe(false); // her export bundles are gone
+    expect(await system.query(`SELECT 1 FROM learner_exports WHERE learner_id = 'alice'`)).toEqual([]); // her export bundles are gone
 
     // Anonymised at once; the rest of her rows wait for the grace period.
     const learner = await system.services.db.selectFrom('learners').selectAll().where('user_id', '=', 'alice').executeTakeFirstOrThrow();
@@ -134,6 +129,10 @@ describe('GDPR erasure', () => {
     // ordinary retention; everything else of bob's stays)
     const bobAfter = await learnerRowCounts(system.services.db, 'bob');
     expect({ ...bobAfter, sessions: bobBefore.sessions, attempts: bobBefore.attempts }).toEqual(bobBefore);
+
+    // The erasure ledger outlives the hard delete: a restore re-applies it (backup-restore.test.ts).
+    const ledger = await system.query(`SELECT learner_id, erased_at FROM erasure_ledger`);
+    expect(ledger).toEqual([{ learner_id: 'alice', erased_at: now }]);
 
     const audit = await listAudit(system.services.db, { target: 'alice' });
     expect(audit.map((a) => a.action)).toContain('gdpr.erase.completed');

@@ -44,6 +44,9 @@ describe('question validation end to end: HTTP → queue → Piscina → Postgre
     expect(storedBody.text).toBe(question.text);
     expect(storedBody.validation.level).toBe(body.result.level);
     expect(storedBody.validation.modelVersion).toBe(body.result.modelVersion);
+    expect(typeof body.result.needsReview).toBe('boolean');
+    expect(storedBody.validation.needsReview).toBe(body.result.needsReview);
+    expect(storedBody.validation.runnerUpLevel).toBe(body.result.runnerUpLevel);
 
     // Sending the same question again reuses the job and stores nothing twice.
     const again = await system.request('/api/questions/validate?wait=20000', { method: 'POST', json: question });

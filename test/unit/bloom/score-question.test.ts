@@ -25,17 +25,22 @@ describe('scoreQuestion', () => {
     expect(score.evidence.rules.map((r) => r.id)).toEqual(['learning_objective', 'appropriate_complexity', 'valid_assessment_type', 'clear_instructions']);
     expect(score.passed).toBe(true);
     expect(score.suggestions).toEqual([]);
-    // confidence = base + bonuses, capped
+    // The seed formula (base + bonuses, capped) is kept beside the calibrated confidence.
     const c = score.evidence.confidence;
     const sum = c.base + c.bonuses.keywords + c.bonuses.questionTypeAlignment + c.bonuses.learningObjective + c.bonuses.lowAmbiguity;
-    expect(score.confidence).toBeCloseTo(Math.min(1, sum), 3);
+    expect(c.seedValue).toBeCloseTo(Math.min(1, sum), 3);
+    expect(c.method).toBe('calibrated');
+    expect(score.confidence).toBeGreaterThan(0);
+    expect(score.confidence).toBeLessThan(1);
+    expect(score.needsReview).toBe(score.evidence.review!.needsReview);
+    expect(score.runnerUpLevel).not.toBe(score.level);
   });
 
   it('fails a weak question and says why', () => {
     const score = scoreQuestion({ text: 'Write an essay about stuff etc.', type: 'true_false' }, model);
     expect(score.passed).toBe(false);
     expect(score.qualityScore).toBeLessThan(0.7);
-    expect(score.suggestions.length).toBe(score.evidence.rules.flatMap((r) => (r.passed ? [] : r.issues)).length);
+    expect(score.suggestions.length).toBe(score.evidence.rules.flatMap((r) => (r.passed ? [] : r.issues)).length + (score.needsReview ? 1 : 0));
     expect(score.suggestions.some((s) => s.includes('learning objective'))).toBe(true);
     expect(score.suggestions.some((s) => s.includes('vague wording'))).toBe(true);
   });

@@ -33,9 +33,9 @@ describe('retention policies', () => {
     expect(purgeDueAt(new Date('2025-03-01T10:00:00Z')).toISOString()).toBe('2025-03-31T10:00:00.000Z');
   });
 
-  it('defaults backup and export directories under DATA_DIR', () => {
-    const dirs = maintenanceDirs({ DATA_DIR: '/srv/data', BACKUP_DIR: undefined, EXPORT_DIR: undefined });
-    expect(dirs).toEqual({ backups: '/srv/data/backups', exports: '/srv/data/exports' });
-    expect(maintenanceDirs({ DATA_DIR: '/srv/data', BACKUP_DIR: '/mnt/b', EXPORT_DIR: '/mnt/e' })).toEqual({ backups: '/mnt/b', exports: '/mnt/e' });
+  it('defaults the backup directory under DATA_DIR', () => {
+    const dirs = maintenanceDirs({ DATA_DIR: '/srv/data', BACKUP_DIR: undefined });
+    expect(dirs).toEqual({ backups: '/srv/data/backups' });
+    expect(maintenanceDirs({ DATA_DIR: '/srv/data', BACKUP_DIR: '/mnt/b' })).toEqual({ backups: '/mnt/b' });
   });
 });

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
-import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
 import { newBackupId } from '../../../db/backup/backup-id.js';
+import { backupStoreFor } from '../../../db/backup/backup-store.js';
 import { createBackup } from '../../../db/backup/create-backup.js';
 import { recordAudit } from '../../../db/queries/audit-log.js';
 import { backupLastSizeBytes, backupLastSuccessTimestamp } from '../../../observability/maintenance-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 
 /**
- * backups/backup: a logical backup of every table under BACKUP_DIR (db/backup/create-backup.ts).
+ * backups/backup: a logical backup of every table into the backup store (db/backup/create-backup.ts).
  * The backup id derives from the job, so a retried job rewrites the same backup, not a second one.
  */
 export const backupProcessor = defineProcessor('backups', 'backup', async ({ reason, requestedBy }, ctx) => {
   const backupId = newBackupId(ctx.job.enqueuedAt, createHash('sha256').update(ctx.job.id).digest('hex').slice(0, 6));
-  const backup = await createBackup(ctx.db, { backupDir: maintenanceDirs(ctx.services.config).backups, backupId, clock: ctx.services.now });
+  const backup = await createBackup(ctx.db, { store: backupStoreFor(ctx.services.config, ctx.db), backupId, clock: ctx.services.now });
   backupLastSuccessTimestamp.set(Date.now() / 1000);
   backupLastSizeBytes.set(backup.bytes);
   await recordAudit(ctx.db, {

@@ -1,4 +1,3 @@
-import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
 import { pruneBackups } from '../../../db/backup/prune-backups.js';
 import { recordAudit } from '../../../db/queries/audit-log.js';
 import { backupsPruned } from '../../../observability/maintenance-metrics.js';
@@ -8,7 +7,7 @@ import { defineProcessor } from '../../runtime/processor.js';
 export const pruneBackupsProcessor = defineProcessor('backups', 'prune', async ({ keepDays }, ctx) => {
   const { config } = ctx.services;
   const now = ctx.services.now();
-  const result = await pruneBackups(ctx.db, { backupDir: maintenanceDirs(config).backups, keepDays: keepDays ?? config.BACKUP_KEEP_DAYS, now });
+  const result = await pruneBackups(ctx.db, { config, keepDays: keepDays ?? config.BACKUP_KEEP_DAYS, now });
   backupsPruned.inc(result.removed.length);
   if (result.removed.length > 0) {
     await recordAudit(ctx.db, { actor: 'scheduler', action: 'backup.pruned', details: { removed: result.removed }, at: now });

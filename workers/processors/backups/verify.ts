@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { backupSourceAt } from '../../../db/backup/backup-store.js';
 import { backupManifestSchema } from '../../../db/backup/manifest.js';
 import { verifyBackup } from '../../../db/backup/verify-backup.js';
 import { recordAudit } from '../../../db/queries/audit-log.js';
@@ -17,7 +18,7 @@ export const verifyBackupProcessor = defineProcessor('backups', 'verify', async 
   if (row.status !== 'completed' || !row.path) throw new UnrecoverableError(`backup ${row.id} is ${row.status}; only a completed backup can be verified`);
 
   const recorded = backupManifestSchema.safeParse(row.manifest);
-  const outcome = await verifyBackup(ctx.db, { backupPath: row.path, cataloguedManifest: recorded.success ? recorded.data : null });
+  const outcome = await verifyBackup(ctx.db, { source: backupSourceAt(row.path, ctx.db), cataloguedManifest: recorded.success ? recorded.data : null });
   const at = ctx.services.now();
   await recordBackupVerification(ctx.db, row.id, outcome.ok, outcome.problems, at);
   backupVerifications.inc({ result: outcome.ok ? 'passed' : 'failed' });

@@ -1,10 +1,8 @@
-import { rm } from 'node:fs/promises';
-import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
 import { purgeDueAt } from '../../../core/retention/retention-policies.js';
 import { DecisionInsightCache, evictLearnerInsights } from '../../../db/cache/decision-insight-cache.js';
-import { exportPaths } from '../../../db/gdpr/export-paths.js';
 import { recordAudit } from '../../../db/queries/audit-log.js';
 import { eraseLearner } from '../../../db/queries/learner-erasure.js';
+import { deleteLearnerExports } from '../../../db/queries/learner-exports.js';
 import { defineProcessor } from '../../runtime/processor.js';
 
 /**
@@ -17,7 +15,7 @@ export const gdprEraseProcessor = defineProcessor('retention-cleanup', 'gdpr-era
   const erasedAt = await eraseLearner(ctx.db, userId, ctx.services.now());
   // Cache hits never touch Postgres: drop the learner's cached traces so none is served again.
   await evictLearnerInsights(ctx.db, new DecisionInsightCache(ctx.services.redis, ctx.services.config.QUEUE_PREFIX), userId);
-  await rm(exportPaths(maintenanceDirs(ctx.services.config).exports, userId).dir, { recursive: true, force: true });
+  await deleteLearnerExports(ctx.db, userId);
   // The purge happens at the first sweep once deleted_at is older than the grace period.
   const hardDeleteAfter = purgeDueAt(erasedAt);
   await recordAudit(ctx.db, {

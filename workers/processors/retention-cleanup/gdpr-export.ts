@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { idSchema } from '../../../core/contracts/identifiers.js';
-import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
+import { fileRetentionDays } from '../../../core/retention/retention-policies.js';
 import { writeLearnerExport } from '../../../db/gdpr/write-learner-export.js';
 import { recordAudit } from '../../../db/queries/audit-log.js';
 import { isLearnerErased } from '../../../db/queries/learner-erasure.js';
@@ -13,15 +13,17 @@ export function exportIdFor(jobId: string): string {
 }
 
 /**
- * retention-cleanup/gdpr-export: writes everything held about a learner to one JSON bundle under
- * EXPORT_DIR for the operator to download (GET /api/users/:userId/export/:exportId). A retry
- * rewrites the same file. An erased learner has nothing left to export.
+ * retention-cleanup/gdpr-export: writes everything held about a learner to one JSON bundle, kept in
+ * Postgres for 7 days, for the operator to download from any ingress (GET
+ * /api/users/:userId/export/:exportId). A retry rewrites the same bundle. An erased learner has
+ * nothing left to export.
  */
 export const gdprExportProcessor = defineProcessor('retention-cleanup', 'gdpr-export', async ({ userId, requestedBy }, ctx) => {
   if (await isLearnerErased(ctx.db, userId)) throw new UnrecoverableError(`learner ${userId} has been erased; there is nothing to export`);
   const exportId = exportIdFor(ctx.job.id);
   const generatedAt = ctx.services.now();
-  const written = await writeLearnerExport(ctx.db, { exportDir: maintenanceDirs(ctx.services.config).exports, userId, exportId, generatedAt });
+  const expiresAt = new Date(generatedAt.getTime() + fileRetentionDays.exports * 86_400_000);
+  const written = await writeLearnerExport(ctx.db, { userId, exportId, generatedAt, expiresAt });
   await recordAudit(ctx.db, {
     actor: requestedBy ?? 'system',
     action: 'gdpr.export.completed',
@@ -32,7 +34,7 @@ export const gdprExportProcessor = defineProcessor('retention-cleanup', 'gdpr-ex
   return {
     userId,
     exportId,
-    path: written.path,
+    expiresAt: expiresAt.toISOString(),
     bytes: written.bytes,
     rows: written.rows,
     downloadUrl: `/api/users/${encodeURIComponent(userId)}/export/${encodeURIComponent(exportId)}`,

@@ -1,6 +1,4 @@
-import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
-import { fileRetentionDays, retentionCutoff } from '../../../core/retention/retention-policies.js';
-import { pruneExports } from '../../../db/gdpr/prune-exports.js';
+import { deleteExpiredLearnerExports } from '../../../db/queries/learner-exports.js';
 import { sweepRetention } from '../../../db/retention/sweep-retention.js';
 import {
   gdprLearnersPurged,
@@ -20,7 +18,7 @@ export const sweepProcessor = defineProcessor('retention-cleanup', 'sweep', asyn
   const at = asOf ? new Date(asOf) : ctx.services.now();
   const { config } = ctx.services;
   const outcome = await sweepRetention(ctx.db, { asOf: at, batchSize: config.RETENTION_BATCH_SIZE, signal: ctx.signal });
-  const exportsRemoved = await pruneExports(maintenanceDirs(config).exports, retentionCutoff(at, fileRetentionDays.exports));
+  const exportsRemoved = await deleteExpiredLearnerExports(ctx.db, at);
 
   for (const [table, n] of Object.entries(outcome.deleted)) retentionRowsDeleted.inc({ table }, n);
   for (const [table, n] of Object.entries(outcome.archived)) retentionRowsArchived.inc({ table }, n);
