@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type ClusterNode, clusterUrl } from '../core/config/redis-target.js';
 import { findFreePort } from './free-port.js';
 import { type LocalRedisHandle, startLocalRedis } from './local-redis.js';
+import { readOrCreateSecret } from './server-secret.js';
 
 export interface LocalRedisClusterHandle {
-  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,…`: what REDIS_URL takes. */
+  /** `redis+cluster://:<password>@127.0.0.1:p1,127.0.0.1:p2,…`: what REDIS_URL takes. */
   url: string;
+  /** Every node requires this password (one per cluster, kept in its data directory). */
+  password: string;
   nodes: ClusterNode[];
   servers: LocalRedisHandle[];
   stop(): Promise<void>;
@@ -21,6 +25,8 @@ export interface LocalRedisClusterHandle {
  */
 export async function startLocalRedisCluster(options: { dataDir: string; masters?: number; persistent?: boolean }): Promise<LocalRedisClusterHandle> {
   const masters = options.masters ?? 3;
+  mkdirSync(options.dataDir, { recursive: true });
+  const password = readOrCreateSecret(join(options.dataDir, 'redis.password'));
   const servers: LocalRedisHandle[] = [];
   const stop = async () => {
     await Promise.allSettled(servers.map((s) => s.stop()));
@@ -33,14 +39,15 @@ export async function startLocalRedisCluster(options: { dataDir: string; masters
           dataDir: join(options.dataDir, `node-${i}`),
           port,
           persistent: options.persistent ?? false,
-          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'],
+          password,
+          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', '--masterauth', password],
         }),
       );
     }
     const nodes = servers.map((s) => ({ host: '127.0.0.1', port: s.port }));
-    await redisCli(['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    await waitForClusterOk(nodes);
-    return { url: clusterUrl(nodes), nodes, servers, stop };
+    await redisCli(['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], password);
+    await waitForClusterOk(nodes, password);
+    return { url: clusterUrl(nodes, `redis://:${encodeURIComponent(password)}@x`), password, nodes, servers, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -48,9 +55,11 @@ export async function startLocalRedisCluster(options: { dataDir: string; masters
 }
 
 /** Runs `redis-cli` with these arguments; resolves to its output, rejects on a non-zero exit. */
-export function redisCli(args: readonly string[], timeoutMs = 120_000): Promise<string> {
+export function redisCli(args: readonly string[], password?: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The password through REDISCLI_AUTH, not `-a`, where `ps` would show it.
+    const env = password ? { ...process.env, REDISCLI_AUTH: password } : process.env;
+    const child = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -65,13 +74,13 @@ export function redisCli(args: readonly string[], timeoutMs = 120_000): Promise<
 }
 
 /** Polls every node until each says cluster_state:ok and all agree on the slot map. */
-export async function waitForClusterOk(nodes: readonly ClusterNode[], timeoutMs = 30_000): Promise<void> {
+export async function waitForClusterOk(nodes: readonly ClusterNode[], password?: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     const views = await Promise.all(
       nodes.map(async (n) => {
-        const probe = new Redis({ host: n.host, port: n.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const probe = new Redis({ host: n.host, port: n.port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
         probe.on('error', () => {});
         try {
           await probe.connect();
@@ -102,15 +111,15 @@ function normaliseSlots(json: string): string {
 }
 
 /** One node of the cluster as a plain client (callers disconnect it). */
-function nodeClient(node: ClusterNode): Redis {
-  const client = new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 1 });
+export function clusterNodeClient(node: ClusterNode, password?: string): Redis {
+  const client = new Redis({ host: node.host, port: node.port, password, maxRetriesPerRequest: 1 });
   client.on('error', () => {});
   return client;
 }
 
 /** The node owning `slot` now, as its index in `nodes`. */
-export async function slotOwner(nodes: readonly ClusterNode[], slot: number): Promise<number> {
-  const probe = nodeClient(nodes[0]!);
+export async function slotOwner(nodes: readonly ClusterNode[], slot: number, password?: string): Promise<number> {
+  const probe = clusterNodeClient(nodes[0]!, password);
   try {
     const ranges = (await probe.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
     const range = ranges.find(([from, to]) => slot >= from && slot <= to);
@@ -131,10 +140,15 @@ export async function slotOwner(nodes: readonly ClusterNode[], slot: number): Pr
  * and multi-key commands TRYAGAIN. `pauseMs` between batches widens that window on purpose.
  * Resolves to the number of keys moved.
  */
-export async function migrateSlot(nodes: readonly ClusterNode[], slot: number, to: number, options: { batch?: number; pauseMs?: number } = {}): Promise<number> {
-  const from = await slotOwner(nodes, slot);
+export async function migrateSlot(
+  nodes: readonly ClusterNode[],
+  slot: number,
+  to: number,
+  options: { batch?: number; pauseMs?: number; password?: string } = {},
+): Promise<number> {
+  const from = await slotOwner(nodes, slot, options.password);
   if (from === to) return 0;
-  const clients = nodes.map(nodeClient);
+  const clients = nodes.map((n) => clusterNodeClient(n, options.password));
   try {
     const ids = (await Promise.all(clients.map((c) => c.call('CLUSTER', 'MYID')))).map(String);
     const source = clients[from]!;
@@ -145,7 +159,8 @@ export async function migrateSlot(nodes: readonly ClusterNode[], slot: number, t
     for (;;) {
       const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', String(slot), String(options.batch ?? 20))) as string[];
       if (keys.length === 0) break;
-      await source.call('MIGRATE', nodes[to]!.host, String(nodes[to]!.port), '', '0', '10000', 'REPLACE', 'KEYS', ...keys);
+      const auth = options.password ? ['AUTH', options.password] : [];
+      await source.call('MIGRATE', nodes[to]!.host, String(nodes[to]!.port), '', '0', '10000', 'REPLACE', ...auth, 'KEYS', ...keys);
       moved += keys.length;
       if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
     }

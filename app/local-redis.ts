@@ -44,6 +44,8 @@ export async function startLocalRedis(options: {
   persistent?: boolean;
   /** More redis-server arguments (the cluster helper adds `--cluster-enabled yes` …). */
   extraArgs?: readonly string[];
+  /** The password to require (the cluster helper gives every node the same); default: the data directory's own. */
+  password?: string;
 }): Promise<LocalRedisHandle> {
   if (!redisServerAvailable()) throw new RedisNotInstalledError();
   const dir = resolve(options.dataDir);
@@ -52,7 +54,7 @@ export async function startLocalRedis(options: {
   // A redis-server left behind by a killed run would write the same AOF: stop it first.
   await stopOrphan(pidFile, 'redis-server', 'SIGTERM');
   // The password goes in a config file (0600), not on the command line, where `ps` would show it.
-  const password = readOrCreateSecret(join(dir, 'redis.password'));
+  const password = options.password ?? readOrCreateSecret(join(dir, 'redis.password'));
   const configFile = join(dir, 'redis.conf');
   writeFileSync(configFile, `requirepass ${password}\n`, { mode: 0o600 });
 

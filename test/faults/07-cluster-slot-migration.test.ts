@@ -86,12 +86,12 @@ describe('scenario 7: the queues\' slot migrates between Redis Cluster masters w
     // Two migrations, each slowed (10 keys per MIGRATE, 20 ms apart) so that requests and job
     // completions keep arriving while the slot's keys are split over two nodes.
     await sleep(3_000);
-    const owners = [await slotOwner(cluster.nodes, slot)];
+    const owners = [await slotOwner(cluster.nodes, slot, cluster.password)];
     const movedKeys: number[] = [];
     for (let step = 0; step < 2; step++) {
       const to = (owners.at(-1)! + 1) % cluster.nodes.length;
-      movedKeys.push(await migrateSlot(cluster.nodes, slot, to, { batch: 10, pauseMs: 20 }));
-      owners.push(await slotOwner(cluster.nodes, slot));
+      movedKeys.push(await migrateSlot(cluster.nodes, slot, to, { batch: 10, pauseMs: 20, password: cluster.password }));
+      owners.push(await slotOwner(cluster.nodes, slot, cluster.password));
       await sleep(2_000);
     }
     const acceptedAtEnd = accepted.size;

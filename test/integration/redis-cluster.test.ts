@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalRedisClusterHandle, slotOwner, startLocalRedisCluster } from '../../app/local-redis-cluster.js';
+import { type LocalRedisClusterHandle, clusterNodeClient, slotOwner, startLocalRedisCluster } from '../../app/local-redis-cluster.js';
 import { startSystem } from '../../app/system.js';
 import { parseConfig } from '../../core/config/config-schema.js';
 import { createLogger } from '../../observability/logger.js';
@@ -26,6 +25,8 @@ beforeAll(async () => {
   system = await startTestSystem('cluster', {
     env: {
       REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(','),
+      // The cluster's password comes from REDIS_URL's credentials.
+      REDIS_URL: `redis://:${cluster.password}@127.0.0.1:${cluster.nodes[0]!.port}`,
       QUEUE_PREFIX: `{t-cluster-${Date.now()}}`,
       RATE_LIMIT_PER_MINUTE: '4',
     },
@@ -41,15 +42,11 @@ afterAll(async () => {
   }
 });
 
-const nodeClient = (port: number) => {
-  const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
-  return client;
-};
+const nodeClient = (port: number) => clusterNodeClient({ host: '127.0.0.1', port }, cluster.password);
 
 describe('Redis Cluster', () => {
   it('runs jobs end to end through a Cluster client configured by REDIS_CLUSTER_NODES', async () => {
-    expect(system.redisUrl).toMatch(/^redis\+cluster:\/\//);
+    expect(system.redisUrl).toMatch(/^redis\+cluster:\/\/:[^@]+@/);
     expect(isCluster(system.services.redis)).toBe(true);
     const res = await system.request('/api/questions/validate?wait=20000', {
       method: 'POST',
@@ -92,7 +89,7 @@ describe('Redis Cluster', () => {
     );
     const tagged = parseConfig({ NODE_ENV: 'test', QUEUE_PREFIX: '{tagged}', LOG_LEVEL: 'silent' });
     await expect(
-      startSystem({ config: tagged, redisUrl: `redis://127.0.0.1:${cluster.nodes[0]!.port}`, databaseUrl, roles, logger }),
+      startSystem({ config: tagged, redisUrl: `redis://:${cluster.password}@127.0.0.1:${cluster.nodes[0]!.port}`, databaseUrl, roles, logger }),
     ).rejects.toThrow(/REDIS_URL names one node of a Redis Cluster: use REDIS_URL=redis\+cluster:\/\//);
   });
 
@@ -101,7 +98,7 @@ describe('Redis Cluster', () => {
     // The master serving the queues' slot drops another of its slots: with full coverage required
     // it goes to cluster_state:fail and answers CLUSTERDOWN to every command.
     const queueSlot = Number(await system.services.redis.call('CLUSTER', 'KEYSLOT', system.config.QUEUE_PREFIX));
-    const owner = nodeClient(cluster.nodes[await slotOwner(cluster.nodes, queueSlot)]!.port);
+    const owner = nodeClient(cluster.nodes[await slotOwner(cluster.nodes, queueSlot, cluster.password)]!.port);
     const post = (id: string) =>
       system.request('/api/questions/validate', { method: 'POST', json: { id, text: 'Define the term hash slot.', type: 'short_answer' } });
     let dropped: number | undefined;
