@@ -8,6 +8,10 @@ import { type Ingress, createIngress } from '../dashboard/create-ingress.js';
 import { JobWaiter } from '../dashboard/job-waiter.js';
 import { KeyRing } from '../dashboard/middleware/api-key-auth.js';
 import { lastVerifiedBackupOrInstallAt } from '../db/queries/backup-freshness.js';
+import { seedAlertRules } from '../db/queries/alert-rules.js';
+import { ReadThroughCache } from '../db/cache/read-through-cache.js';
+import { ClusterRequestStats } from '../observability/cluster-request-stats.js';
+import { defaultAlertRules } from '../core/alerts/default-alert-rules.js';
 import { setClusterStateSource } from '../observability/cluster-metrics.js';
 import { setQueueDepthSource } from '../observability/job-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
@@ -54,11 +58,14 @@ export interface System {
   close(): Promise<void>;
 }
 
-/** Concurrency per queue: configured, or for validation twice the Bloom threads so none idles. */
+/**
+ * Concurrency per queue: configured, or for validation 16 jobs per Bloom thread: `validate` jobs
+ * share batches (validation-batcher.ts), so jobs in flight become batch size, not CPU contention.
+ */
 export function concurrencyFor(config: Config, bloomThreads: number) {
   return (queue: QueueName): number =>
     ({
-      'question-validation': config.CONCURRENCY_QUESTION_VALIDATION ?? bloomThreads * 2,
+      'question-validation': config.CONCURRENCY_QUESTION_VALIDATION ?? bloomThreads * 16,
       'session-generation': config.CONCURRENCY_SESSION_GENERATION,
       'feedback-loop': config.CONCURRENCY_FEEDBACK_LOOP,
       'decision-insights': config.CONCURRENCY_DECISION_INSIGHTS,
@@ -78,6 +85,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   const db = createDatabase({ url: options.databaseUrl, poolSize: config.PG_POOL_SIZE });
   await migrateToLatest(db);
+  // The built-in alert rules that are not stored yet (never one an operator edited or deleted).
+  await seedAlertRules(db, defaultAlertRules);
 
   const producerConnection = createRedisConnection(options.redisUrl, 'producer');
   const workerConnection = createRedisConnection(options.redisUrl, 'worker');
@@ -93,6 +102,14 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     throw error;
   }
   const producer = new Producer(producerConnection, config.QUEUE_PREFIX);
+  const requestStats = new ClusterRequestStats(producerConnection, config.QUEUE_PREFIX);
+  const cache = new ReadThroughCache({
+    redis: producerConnection,
+    prefix: config.QUEUE_PREFIX,
+    onLookup: (family, hit) => requestStats.cacheLookup(family, hit),
+  });
+  // Its own connection: a subscribed connection can do nothing else. 'worker' role: it reconnects.
+  await cache.listen(createRedisConnection(options.redisUrl, 'worker'));
 
   const bloomThreads = config.BLOOM_THREADS ?? availableParallelism();
   let bloom: BloomPool | undefined;
@@ -101,6 +118,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     db,
     producer,
     redis: workerConnection,
+    cache,
     // Threads are started only by a process that scores questions.
     get bloom() {
       bloom ??= new BloomPool({ threads: bloomThreads });
@@ -147,6 +165,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       logger,
       isShuttingDown: () => shuttingDown,
       now,
+      cache,
+      requestStats,
     });
     setQueueDepthSource(async () =>
       Promise.all(producer.allQueues().map(async (q) => ({ queue: q.name, counts: await q.getJobCounts() }))),
@@ -196,6 +216,9 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       await serverClosed;
       // Every request is answered now; the audit entries of the last ones may still be on their way.
       await ingress?.auditWritten();
+      await ingress?.close();
+      await requestStats.close();
+      await cache.close();
       setQueueDepthSource(undefined);
       setClusterStateSource(undefined);
       // Scrapes keep working while workers drain; the listener goes with the HTTP server.

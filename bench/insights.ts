@@ -21,6 +21,7 @@ import { createRedisConnection, waitForRedis } from '../pipelines/redis-connecti
 import { recordBatchProcessor } from '../workers/processors/decision-insights/record-batch.js';
 import { recordProcessor } from '../workers/processors/decision-insights/record.js';
 import type { WorkerServices } from '../workers/runtime/processor.js';
+import { ReadThroughCache } from '../db/cache/read-through-cache.js';
 import { startWorkers } from '../workers/runtime/run-workers.js';
 import { traceBatchJobId } from '../workers/runtime/send-trace.js';
 
@@ -202,6 +203,7 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
       db,
       producer,
       redis: workerConnection,
+      cache: new ReadThroughCache({ redis: producerConnection, prefix: config.QUEUE_PREFIX }),
       get bloom(): never {
         throw new Error('the insights bench scores no questions');
       },

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { isQueueName, queueNames } from '../pipelines/registry.js';
 import { bullBoardPath } from '../dashboard/routes/bull-board-routes.js';
 import { backupCommand, restoreCommand } from './backup-commands.js';
+import { isOperatorCommand, operatorUsage, runOperatorCli } from './commands/index.js';
 
 const usage = `learnloop <command>
 
@@ -22,9 +23,13 @@ const usage = `learnloop <command>
   restore <backup> [opts]  restore a backup into the EMPTY database at DATABASE_URL, or replace rows
                            in place (--replace, --table T, --as-of T): learnloop restore --help
 
+Runbook routines (against the running system's Redis and Postgres; --json for machine-readable output):
+${operatorUsage}
+
 Configuration comes from the environment; see README.md.`;
 
 async function main(): Promise<number> {
+  if (isOperatorCommand(process.argv.slice(2))) return runOperatorCli(process.argv.slice(2), process.env);
   // `restore` reads its own options (cli/backup-commands.ts).
   const ownOptions = process.argv[2] === 'restore';
   const { positionals, values } = parseArgs({

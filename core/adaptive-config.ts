@@ -26,6 +26,21 @@ export interface AdaptiveConfig {
     itemAlpha: number;
     itemBeta: number;
   };
+  /**
+   * The learner's skill filter (skill-filter.ts). v0 = 1.5² (the old prior). qAnswer = 0.02
+   * logits² per answer keeps the steady-state gain near 0.3 (√(q/I)); qDay = 0.01 per day lets 30
+   * days away add 0.3 (a learner back from a month finds their level within a few answers).
+   * Checked on the robustness suite (bench/simulator/suite, 80 learners): qAnswer 0.04 followed the
+   * fastest learners a little better (gapClosed 0.57 vs 0.56, ECE 0.043 vs 0.052) but lost 0.08
+   * of gap in the 2PL world and was level elsewhere, so 0.02 stays.
+   */
+  skillNoise: { v0: number; qAnswer: number; qDay: number };
+  /**
+   * Item beliefs and the level mapping's recalibration (difficulty-calibration.ts): u0 = 0.5
+   * (an item sits about ±0.7 logits around its level's prior), ridge = 20 units of information
+   * (about 100 answers) pulling an unproven category towards one logit per level, scale ≥ 0.1.
+   */
+  calibration: { u0: number; ridge: number; minScale: number };
   /** Spaced-repetition algorithm for NEW review states; existing states keep theirs. */
   scheduler: ReviewAlgorithm;
   /** FSRS target retention (ts-fsrs `request_retention`). */
@@ -75,6 +90,8 @@ export interface AdaptiveConfig {
 
 export const defaultAdaptiveConfig: AdaptiveConfig = {
   elo: { alpha: 1.6, beta: 0.28, categoryGamma: 0.5, itemAlpha: 1, itemBeta: 0.02 },
+  skillNoise: { v0: 2.25, qAnswer: 0.02, qDay: 0.01 },
+  calibration: { u0: 0.5, ridge: 20, minScale: 0.1 },
   scheduler: 'fsrs',
   fsrsRetention: 0.9,
   trend: { lambda: 0.2, weight: 0.3 },
@@ -100,6 +117,8 @@ export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): Adap
   const d = defaultAdaptiveConfig;
   return {
     elo: { ...d.elo, ...overrides.elo },
+    skillNoise: { ...d.skillNoise, ...overrides.skillNoise },
+    calibration: { ...d.calibration, ...overrides.calibration },
     scheduler: overrides.scheduler ?? d.scheduler,
     fsrsRetention: overrides.fsrsRetention ?? d.fsrsRetention,
     trend: { ...d.trend, ...overrides.trend },
@@ -112,4 +131,4 @@ export function resolveAdaptiveConfig(overrides?: AdaptiveConfigOverrides): Adap
 }
 
 /** Stamped on every trace; bump the first part when a formula or default above changes. */
-export const ADAPTIVE_MODEL_VERSION = `adaptive-1.1.0 (elo-pelanek2016, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;
+export const ADAPTIVE_MODEL_VERSION = `adaptive-2.0.0 (kalman-elo, level-calibration, sm2-wozniak1990, ts-fsrs ${FSRSVersion})`;

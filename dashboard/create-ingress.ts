@@ -3,6 +3,7 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { ClusterRequestStats } from '../observability/cluster-request-stats.js';
 import { sendError } from './http-error.js';
 import type { IngressContext } from './ingress-context.js';
 import { auditOperatorActions, routePattern } from './middleware/audit-operator-actions.js';
@@ -38,16 +39,20 @@ export interface Ingress {
   app: Express;
   /** Resolves once the operator audit entries of answered requests are written. */
   auditWritten: () => Promise<void>;
+  /** Writes the buffered cluster-wide request counts (call before Redis closes). */
+  close: () => Promise<void>;
 }
 
 /** The Express app of the ingress: middleware in a fixed order, then the route modules. */
-export function createIngress(ctx: IngressContext): Ingress {
+export function createIngress(ingressCtx: IngressContext): Ingress {
+  const requestStats = ingressCtx.requestStats ?? new ClusterRequestStats(ingressCtx.redis, ingressCtx.config.QUEUE_PREFIX);
+  const ctx: IngressContext = { ...ingressCtx, requestStats };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  app.use(httpMetrics());
+  app.use(httpMetrics(requestStats));
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -62,7 +67,7 @@ export function createIngress(ctx: IngressContext): Ingress {
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/health' || req.url === '/metrics' },
       // Called at the start (no route matched yet: nothing) and at completion (the route pattern).
       customProps: (req) => {
         const route = routePattern(req as Request);
@@ -104,5 +109,5 @@ export function createIngress(ctx: IngressContext): Ingress {
     sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`),
   );
   app.use(errorHandler(ctx.logger));
-  return { app, auditWritten: audit.written };
+  return { app, auditWritten: audit.written, close: () => requestStats.close() };
 }

@@ -8,7 +8,7 @@ import { registry } from '../pipelines/registry.js';
  */
 
 interface RouteDoc {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   scope: 'producer' | 'operator' | 'none';
   summary: string;
@@ -25,13 +25,21 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/jobs/{queue}/{jobId}', scope: 'producer', summary: 'State, progress and result of a job.' },
   { method: 'post', path: '/api/sessions/generate', scope: 'producer', summary: 'Generate a personalised session.', enqueues: 'session-generation/generate' },
   { method: 'post', path: '/api/sessions/{sessionId}/results', scope: 'producer', summary: "Hand in a session's answers.", enqueues: 'feedback-loop/results' },
-  { method: 'get', path: '/api/users/{userId}/profile', scope: 'producer', summary: 'The learner model.' },
+  { method: 'post', path: '/api/sessions/{sessionId}/answers', scope: 'producer', summary: 'Hand in answers during the session; 200 {answered, remaining}: the positions not answered yet, re-planned (?wait=MS, default 10000).' },
+  { method: 'get', path: '/api/users/{userId}/profile', scope: 'producer', summary: 'The learner model (a learner known only from a generated session has the starting model).' },
+  { method: 'get', path: '/api/users/{userId}/patterns', scope: 'producer', summary: 'Accuracy and response time by category, question type, Bloom level and hour of day; knowledge gaps with evidence; trend; best type.' },
   { method: 'post', path: '/api/learning-plans', scope: 'producer', summary: 'Build a learning plan.', enqueues: 'session-generation/learning-plan' },
   { method: 'get', path: '/api/insights/{decisionId}', scope: 'producer', summary: 'One decision trace (cache-first).' },
   { method: 'get', path: '/api/users/{userId}/insights', scope: 'producer', summary: "A learner's decision traces, newest first (keyset pagination)." },
   { method: 'get', path: '/api/analytics/daily', scope: 'operator', summary: 'Daily roll-ups (?from=YYYY-MM-DD&to=YYYY-MM-DD).' },
+  { method: 'get', path: '/api/analytics/calibration', scope: 'operator', summary: 'Predicted vs observed success: log-loss, Brier, ECE (10 bins), AUC, per day and overall (?from&to).' },
   { method: 'get', path: '/api/alerts/active', scope: 'operator', summary: 'Alerts firing now.' },
   { method: 'get', path: '/api/alerts/history', scope: 'operator', summary: 'The last 200 alert events.' },
+  { method: 'get', path: '/api/alerts/rules', scope: 'operator', summary: 'The alert rules (data, edited at run time).' },
+  { method: 'post', path: '/api/alerts/rules', scope: 'operator', summary: 'Create an alert rule {id, metric, comparison, threshold, forSeconds, cooldownSeconds, severity, message, enabled}; 201, 409 if the id exists.' },
+  { method: 'get', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'One alert rule.' },
+  { method: 'put', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'Replace an alert rule (the whole rule).' },
+  { method: 'delete', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'Delete an alert rule (a built-in one stays deleted across restarts); 204.' },
   { method: 'post', path: '/api/users/{userId}/export', scope: 'operator', summary: 'GDPR export of everything held about a learner.', enqueues: 'retention-cleanup/gdpr-export' },
   { method: 'get', path: '/api/users/{userId}/export/{exportId}', scope: 'operator', summary: 'Download a finished GDPR export bundle (JSON).' },
   { method: 'delete', path: '/api/users/{userId}', scope: 'operator', summary: 'GDPR erasure: anonymise now, hard delete after the grace period.', enqueues: 'retention-cleanup/gdpr-erase' },
@@ -41,8 +49,10 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/admin/queues/{queue}/failed', scope: 'operator', summary: 'Dead-lettered jobs of a queue, newest first (?limit ≤ 1000, ?offset).' },
   { method: 'get', path: '/api/admin/queues/{queue}/failed', scope: 'operator', summary: 'Dead-lettered jobs of a queue (?limit).' },
   { method: 'post', path: '/api/admin/queues/{queue}/replay-failed', scope: 'operator', summary: 'Replay dead-lettered jobs of a queue with a fresh attempt budget (?limit); 200 {replayed}.' },
-  { method: 'get', path: '/healthz', scope: 'none', summary: 'Liveness.' },
+  { method: 'get', path: '/healthz', scope: 'none', summary: 'Liveness: {status, timestamp}.' },
+  { method: 'get', path: '/health', scope: 'none', summary: 'Liveness (alias of /healthz): {status, timestamp}.' },
   { method: 'get', path: '/readyz', scope: 'none', summary: 'Readiness: Redis (on a cluster: CLUSTER INFO cluster_state:ok on every master) and Postgres answer, not shutting down.' },
+  { method: 'get', path: '/ready', scope: 'none', summary: 'Readiness (alias of /readyz).' },
   { method: 'get', path: '/metrics', scope: 'none', summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set).' },
   { method: 'get', path: '/openapi.json', scope: 'none', summary: 'This document.' },
 ];

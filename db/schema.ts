@@ -20,6 +20,7 @@ export interface QuestionsTable {
   answer: string | null;
   rating: number | null;
   answer_count: Generated<number>;
+  rating_info: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -82,6 +83,7 @@ export interface AttemptsTable {
   correct: boolean;
   response_ms: number | null;
   answered_at: Timestamp;
+  predicted: number | null;
   created_at: Generated<Date>;
 }
 
@@ -106,6 +108,15 @@ export interface AnalyticsEventsTable {
   occurred_at: Timestamp;
 }
 
+export interface DifficultyMappingsTable {
+  category_id: string;
+  scale: number;
+  offset: number;
+  items: Generated<number>;
+  information: Generated<number>;
+  fitted_at: Generated<Date>;
+}
+
 export interface AnalyticsDailyTable {
   day: ColumnType<string, string, string>;
   active_learners: number;
@@ -115,6 +126,7 @@ export interface AnalyticsDailyTable {
   mean_accuracy: number | null;
   flow_rate: number | null;
   validations_by_level: Json<Record<string, number>>;
+  calibration: Json<Record<string, unknown> | null> | null;
   computed_at: Generated<Date>;
 }
 
@@ -138,6 +150,19 @@ export interface AlertsTable {
   started_at: Timestamp;
   resolved_at: Timestamp | null;
   notified_at: Timestamp | null;
+  /** The rule's metric, threshold and comparison when the alert fired (null on rows from before 0016). */
+  metric: string | null;
+  threshold: number | null;
+  operator: string | null;
+}
+
+export interface AlertRulesTable {
+  id: string;
+  rule: Json<Record<string, unknown>>;
+  builtin: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  deleted_at: Timestamp | null;
 }
 
 export interface BackupsTable {
@@ -213,8 +238,10 @@ export interface Database {
   analytics_events: AnalyticsEventsTable;
   analytics_events_archive: AnalyticsEventsTable;
   analytics_daily: AnalyticsDailyTable;
+  difficulty_mappings: DifficultyMappingsTable;
   learning_plans: LearningPlansTable;
   alerts: AlertsTable;
+  alert_rules: AlertRulesTable;
   backups: BackupsTable;
   audit_log: AuditLogTable;
   feedback_applications: FeedbackApplicationsTable;

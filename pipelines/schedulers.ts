@@ -19,6 +19,7 @@ export function schedules(config: Config): ScheduleEntry[] {
     { id: 'analytics-rollup', queue: 'retention-cleanup', job: 'rollup', repeat: cron(config.CRON_ANALYTICS_ROLLUP) },
     { id: 'backup', queue: 'backups', job: 'backup', repeat: cron(config.CRON_BACKUP) },
     { id: 'backup-verify', queue: 'backups', job: 'verify', repeat: cron(config.CRON_BACKUP_VERIFY) },
+    { id: 'difficulty-recalibration', queue: 'feedback-loop', job: 'recalibrate', repeat: cron(config.CRON_RECALIBRATION) },
     { id: 'backup-prune', queue: 'backups', job: 'prune', repeat: cron(config.CRON_BACKUP_PRUNE) },
     { id: 'alert-evaluation', queue: 'monitoring', job: 'evaluate-alerts', repeat: { every: config.ALERT_EVALUATION_INTERVAL_MS } },
   ];

@@ -21,4 +21,7 @@ export const benchmarks: BenchmarkEntry[] = [
   { name: 'decision-insights', title: '5. Decision insights persisted', load: () => import('./decision-insights.js') },
   { name: 'http-enqueue', title: '6. HTTP: POST /api/questions/validate', load: () => import('./http-enqueue.js') },
   { name: 'worker-memory', title: '7. Worker memory under sustained load', load: () => import('./worker-memory.js') },
+  { name: 'pipeline-latency', title: '8. Latency per pipeline at 10/50/90% of saturation', load: () => import('./pipeline-latency.js') },
+  { name: 'session-scale', title: '9. Session generation at scale (100k learners; 1k/10k/100k questions)', load: () => import('./session-scale.js') },
+  { name: 'read-cache', title: '10. Read-through cache: question reads', load: () => import('./read-cache.js') },
 ];

@@ -8,11 +8,7 @@
 import { QueueEvents } from 'bullmq';
 import { sql } from 'kysely';
 import type { System } from '../../app/system.js';
-import { loadDefaultModel } from '../../core/bloom/model.js';
-import type { QuestionInput } from '../../core/bloom/question-input.js';
-import { scoreQuestion } from '../../core/bloom/score-question.js';
-import { questionContentHash } from '../../core/contracts/question-contracts.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
+import { storeSimulatedBank } from './store-bank.js';
 import type { AdaptiveEnginePort, GenerateRequest, GeneratedSession, ResultsRequest } from './engine-port.js';
 import type { SimQuestion } from './sim-world.js';
 
@@ -34,21 +30,7 @@ export class QueueEngine implements AdaptiveEnginePort {
   /** Stores the bank as validated questions (failed-validation ones marked failed), once. */
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      const model = loadDefaultModel();
-      const rows = this.bank.map((q) => {
-        const input: QuestionInput = {
-          id: q.questionId,
-          text: `Simulated ${q.type.replace('_', ' ')} question ${q.questionId} on ${q.categoryId}.`,
-          type: q.type as QuestionInput['type'],
-          difficulty: q.statedDifficulty,
-          categoryId: q.categoryId,
-          learningObjective: 'Simulated objective',
-          ...(q.optionsCount ? { options: Array.from({ length: q.optionsCount }, (_, i) => `option ${i + 1}`) } : {}),
-        };
-        const score = { ...scoreQuestion(input, model), passed: q.validationPassed };
-        return { id: q.questionId, contentHash: questionContentHash(input), input, score };
-      });
-      for (let i = 0; i < rows.length; i += 500) await saveValidatedQuestions(this.system.services.db, rows.slice(i, i + 500));
+      await storeSimulatedBank(this.system.services.db, this.bank);
       const connection = this.system.services.redis;
       const prefix = this.system.services.config.QUEUE_PREFIX;
       this.events = {

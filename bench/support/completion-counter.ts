@@ -11,6 +11,8 @@ export class CompletionCounter {
   firstFailure?: string;
   /** ms from enqueue to completion, of jobs accepted by `keepLatency`. */
   latencies: number[] = [];
+  /** The same jobs' wait for a worker (processedOn − timestamp): the part a job spends queued. */
+  pickups: number[] = [];
   private waiters: (() => boolean)[] = [];
   private readonly detach: (() => void)[] = [];
 
@@ -25,7 +27,10 @@ export class CompletionCounter {
       const onCompleted = (job: Job) => {
         if (!this.counts(job)) return;
         this.completed += 1;
-        if (job.finishedOn && this.keepLatency(job)) this.latencies.push(job.finishedOn - job.timestamp);
+        if (job.finishedOn && this.keepLatency(job)) {
+          this.latencies.push(job.finishedOn - job.timestamp);
+          if (job.processedOn) this.pickups.push(job.processedOn - job.timestamp);
+        }
         this.wake();
       };
       const onFailed = (job: Job | undefined, error: Error) => {
@@ -47,6 +52,7 @@ export class CompletionCounter {
     this.failed = 0;
     this.firstFailure = undefined;
     this.latencies = [];
+    this.pickups = [];
   }
 
   /** Resolves once `n` jobs completed since the last reset; rejects on a failure or after `timeoutMs`. */

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { percentile } from '../stats.js';
+import { pacedSend } from './paced-send.js';
 
 /**
  * The HTTP load generator, run as its own process (see `HttpLoadGenerator`) so that autocannon's
@@ -15,6 +18,12 @@ export interface HttpLoadSpec {
   connections: number;
   /** Requests per second across all connections; unlimited when absent. */
   overallRate?: number;
+  /**
+   * Send `overallRate` requests a second EVENLY spaced (bench/support/paced-send.ts, with fetch)
+   * instead of through autocannon, whose rate limit sends each second's quota in one burst at the
+   * start of the second — right for throughput, wrong for latency at a given load.
+   */
+  paced?: boolean;
   questionsFile: string;
   /** Prefix of the question ids, unique per run. */
   tag: string;
@@ -34,12 +43,8 @@ export interface HttpLoadResult {
 const questionCache = new Map<string, Record<string, unknown>[]>();
 
 async function runOnce(spec: HttpLoadSpec): Promise<HttpLoadResult> {
-  let questions = questionCache.get(spec.questionsFile);
-  if (!questions) {
-    questions = JSON.parse(readFileSync(spec.questionsFile, 'utf8')) as Record<string, unknown>[];
-    questionCache.set(spec.questionsFile, questions);
-  }
-  const pool = questions;
+  if (spec.paced && spec.overallRate) return runPaced(spec, spec.overallRate);
+  const pool = questionsOf(spec);
   let n = 0;
   const result = await autocannon({
     url: spec.url,
@@ -68,6 +73,42 @@ async function runOnce(spec: HttpLoadSpec): Promise<HttpLoadResult> {
     seconds: result.duration,
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
   };
+}
+
+function questionsOf(spec: HttpLoadSpec): Record<string, unknown>[] {
+  let questions = questionCache.get(spec.questionsFile);
+  if (!questions) {
+    questions = JSON.parse(readFileSync(spec.questionsFile, 'utf8')) as Record<string, unknown>[];
+    questionCache.set(spec.questionsFile, questions);
+  }
+  return questions;
+}
+
+async function runPaced(spec: HttpLoadSpec, rate: number): Promise<HttpLoadResult> {
+  const pool = questionsOf(spec);
+  const latencies: number[] = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const started = performance.now();
+  await pacedSend(rate, spec.seconds, async (i) => {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(`${spec.url}${spec.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.key}` },
+        body: JSON.stringify({ ...pool[i % pool.length], id: `${spec.tag}-${i}` }),
+      });
+      await res.arrayBuffer();
+      if (res.ok) ok += 1;
+      else non2xx += 1;
+    } catch {
+      errors += 1;
+    }
+    latencies.push(performance.now() - t0);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return { okPerSecond: ok / seconds, ok, non2xx, errors, timeouts: 0, seconds, latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) } };
 }
 
 process.on('message', (spec: HttpLoadSpec) => {

@@ -13,6 +13,16 @@ import { z } from 'zod';
  * - `decision_write_p99_ms`         p99 of decision-trace write latency, last 5 minutes (ms)
  * - `hours_since_verified_backup`   hours since the newest backup that passed verification (or, before
  *                                   the first one, since the schema was installed)
+ * - `api_latency_p50_ms`, `api_latency_p99_ms`  median and p99 of /api request durations, last 5
+ *                                   minutes, every ingress instance (ms)
+ * - `http_5xx_rate`                 share of /api answers with a 5xx status, last 5 minutes
+ * - `flow_state_rate`               share of sessions completed in the last hour whose success rate
+ *                                   was in the flow band (70–85%); at least 5 sessions, else no sample
+ * - `validation_confidence_mean`    mean confidence of the question validations of the last hour
+ * - `validation_pass_rate`          share of those validations that passed (quality ≥ 0.7): the
+ *                                   run-time stand-in for the seeds' "validation accuracy" (true
+ *                                   accuracy needs labels; `npm run eval:bloom` measures it offline)
+ * - `cache_hit_rate`                read-cache hits ÷ lookups, every family and process, last 5 minutes
  */
 export const alertMetrics = [
   'queue_depth',
@@ -21,13 +31,21 @@ export const alertMetrics = [
   'jobs_dead_lettered_5m',
   'decision_write_p99_ms',
   'hours_since_verified_backup',
+  'api_latency_p50_ms',
+  'api_latency_p99_ms',
+  'http_5xx_rate',
+  'flow_state_rate',
+  'validation_confidence_mean',
+  'validation_pass_rate',
+  'cache_hit_rate',
 ] as const;
 export type AlertMetric = (typeof alertMetrics)[number];
 
 export const alertComparisons = ['>', '>=', '<', '<='] as const;
 export type AlertComparison = (typeof alertComparisons)[number];
 
-export const alertSeverities = ['info', 'warning', 'critical'] as const;
+/** `high` is the runbook's severity between warning and critical (the decision-latency rule). */
+export const alertSeverities = ['info', 'warning', 'high', 'critical'] as const;
 export type AlertSeverity = (typeof alertSeverities)[number];
 
 export const alertRuleSchema = z.object({
@@ -45,6 +63,11 @@ export const alertRuleSchema = z.object({
   enabled: z.boolean(),
 });
 export type AlertRule = z.infer<typeof alertRuleSchema>;
+
+/** A rule as operators send it to POST /api/alerts/rules: every field, nothing else. */
+export const alertRuleInputSchema = alertRuleSchema.strict();
+/** PUT /api/alerts/rules/:id: the whole rule but its id (the path names it). */
+export const alertRuleReplacementSchema = alertRuleSchema.omit({ id: true }).strict();
 
 /** Per-rule overrides an operator may set (config `ALERT_RULE_OVERRIDES`, a JSON object by rule id). */
 export const alertRuleOverridesSchema = z.record(
@@ -70,7 +93,16 @@ export function applyRuleOverrides(rules: readonly AlertRule[], overrides: Alert
   const known = new Set(rules.map((r) => r.id));
   const unknown = Object.keys(overrides).filter((id) => !known.has(id));
   if (unknown.length) throw new Error(`alert rule overrides name unknown rules: ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
-  return rules.map((rule) => alertRuleSchema.parse({ ...rule, ...overrides[rule.id] }));
+  return overlayRuleOverrides(rules, overrides);
+}
+
+/**
+ * The overrides laid over the rules that exist. Unlike applyRuleOverrides, an override of a rule
+ * that is gone (an operator deleted it at run time) is skipped: the environment was checked against
+ * the defaults at start-up, and a deleted rule must stay deleted.
+ */
+export function overlayRuleOverrides(rules: readonly AlertRule[], overrides: AlertRuleOverrides = {}): AlertRule[] {
+  return rules.map((rule) => (overrides[rule.id] ? alertRuleSchema.parse({ ...rule, ...overrides[rule.id] }) : rule));
 }
 
 /** The identity of one alert: its rule plus its labels (`queue-depth-high/feedback-loop`). */

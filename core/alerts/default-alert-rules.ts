@@ -1,9 +1,14 @@
 import type { AlertRule } from './alert-rule.js';
 
 /**
- * The built-in rules (DESIGN.md: queue depth > 500, decision-write p99 > 500 ms, job error rate
- * > 1%, plus dead-lettered jobs, a queue nobody serves and a stale backup). `ops/prometheus/alerts.yml`
- * states the same rules in PromQL for operators who alert from Prometheus; keep the two in step.
+ * The built-in rules: the seeds' (DESIGN.md: queue depth > 500; decision-write p99 > 500 ms for
+ * 2 min, cooldown 5 min, high — as the runbook has it; job error rate > 1%; API latency p50 > 500 ms
+ * / > 1 s and p99 > 600 ms; HTTP 5xx > 1% / > 5%; flow-state rate < 20% / < 10%; validation
+ * confidence and accuracy; cache hit rate < 60%) plus dead-lettered jobs, a queue nobody serves and
+ * a stale backup. They are stored in Postgres at start-up (alert_rules) and edited there at run time
+ * (GET/POST/PUT/DELETE /api/alerts/rules); these are the values a fresh install starts with.
+ * `ops/prometheus/alerts.yml` states the same rules in PromQL for operators who alert from
+ * Prometheus; keep the two in step (test/unit/alerts/prometheus-rules.test.ts checks it).
  */
 export const defaultAlertRules: readonly AlertRule[] = [
   {
@@ -22,9 +27,9 @@ export const defaultAlertRules: readonly AlertRule[] = [
     metric: 'decision_write_p99_ms',
     comparison: '>',
     threshold: 500,
-    forSeconds: 300,
-    cooldownSeconds: 900,
-    severity: 'warning',
+    forSeconds: 120,
+    cooldownSeconds: 300,
+    severity: 'high',
     message: 'Decision-trace writes are slow: p99 {value} ms over the last 5 minutes (threshold {threshold} ms).',
     enabled: true,
   },
@@ -70,6 +75,116 @@ export const defaultAlertRules: readonly AlertRule[] = [
     cooldownSeconds: 6 * 3600,
     severity: 'critical',
     message: 'No backup has passed verification for {value} hours (threshold {threshold} h).',
+    enabled: true,
+  },
+  {
+    id: 'api-latency-p50-high',
+    metric: 'api_latency_p50_ms',
+    comparison: '>',
+    threshold: 500,
+    forSeconds: 300,
+    cooldownSeconds: 900,
+    severity: 'warning',
+    message: 'API median latency is {value} ms over the last 5 minutes (threshold {threshold} ms).',
+    enabled: true,
+  },
+  {
+    id: 'api-latency-p50-critical',
+    metric: 'api_latency_p50_ms',
+    comparison: '>',
+    threshold: 1000,
+    forSeconds: 300,
+    cooldownSeconds: 900,
+    severity: 'critical',
+    message: 'API median latency is {value} ms over the last 5 minutes (threshold {threshold} ms).',
+    enabled: true,
+  },
+  {
+    id: 'api-latency-p99-high',
+    metric: 'api_latency_p99_ms',
+    comparison: '>',
+    threshold: 600,
+    forSeconds: 300,
+    cooldownSeconds: 900,
+    severity: 'warning',
+    message: 'API p99 latency is {value} ms over the last 5 minutes (threshold {threshold} ms).',
+    enabled: true,
+  },
+  {
+    id: 'http-5xx-rate-high',
+    metric: 'http_5xx_rate',
+    comparison: '>',
+    threshold: 0.01,
+    forSeconds: 300,
+    cooldownSeconds: 900,
+    severity: 'warning',
+    message: '{value} of API answers were 5xx over the last 5 minutes (threshold {threshold}).',
+    enabled: true,
+  },
+  {
+    id: 'http-5xx-rate-critical',
+    metric: 'http_5xx_rate',
+    comparison: '>',
+    threshold: 0.05,
+    forSeconds: 300,
+    cooldownSeconds: 900,
+    severity: 'critical',
+    message: '{value} of API answers were 5xx over the last 5 minutes (threshold {threshold}).',
+    enabled: true,
+  },
+  {
+    id: 'flow-state-rate-low',
+    metric: 'flow_state_rate',
+    comparison: '<',
+    threshold: 0.2,
+    forSeconds: 1800,
+    cooldownSeconds: 3600,
+    severity: 'warning',
+    message: 'Only {value} of the sessions completed in the last hour reached the flow state (threshold {threshold}).',
+    enabled: true,
+  },
+  {
+    id: 'flow-state-rate-critical',
+    metric: 'flow_state_rate',
+    comparison: '<',
+    threshold: 0.1,
+    forSeconds: 1800,
+    cooldownSeconds: 3600,
+    severity: 'critical',
+    message: 'Only {value} of the sessions completed in the last hour reached the flow state (threshold {threshold}).',
+    enabled: true,
+  },
+  {
+    id: 'validation-confidence-low',
+    metric: 'validation_confidence_mean',
+    comparison: '<',
+    threshold: 0.5,
+    forSeconds: 1800,
+    cooldownSeconds: 3600,
+    severity: 'warning',
+    message: 'Question validations of the last hour have a mean confidence of {value} (threshold {threshold}).',
+    enabled: true,
+  },
+  {
+    id: 'validation-pass-rate-low',
+    metric: 'validation_pass_rate',
+    comparison: '<',
+    threshold: 0.5,
+    forSeconds: 1800,
+    cooldownSeconds: 3600,
+    severity: 'warning',
+    message: 'Only {value} of the question validations of the last hour passed (threshold {threshold}).',
+    enabled: true,
+  },
+  {
+    id: 'cache-hit-rate-low',
+    metric: 'cache_hit_rate',
+    comparison: '<',
+    threshold: 0.6,
+    forSeconds: 600,
+    cooldownSeconds: 1800,
+    severity: 'warning',
+    message: 'Read-cache hit rate is {value} over the last 5 minutes (threshold {threshold}).',
     enabled: true,
   },
 ];

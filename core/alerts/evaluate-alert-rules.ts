@@ -39,10 +39,13 @@ export interface AlertEvaluationInput {
   now: number;
 }
 
+/** The rule as it stood when the alert began or fired, recorded with the alert. */
+export type RuleSnapshot = Pick<AlertRule, 'severity' | 'metric' | 'threshold' | 'comparison'>;
+
 export type AlertTransition =
-  | { type: 'pending'; alert: ActiveAlert; message: string; severity: AlertRule['severity'] }
+  | ({ type: 'pending'; alert: ActiveAlert; message: string } & RuleSnapshot)
   | { type: 'cleared'; alert: ActiveAlert }
-  | { type: 'fired'; alert: ActiveAlert; message: string; severity: AlertRule['severity'] }
+  | ({ type: 'fired'; alert: ActiveAlert; message: string } & RuleSnapshot)
   | { type: 'resolved'; alert: ActiveAlert };
 
 export interface AlertNotification {
@@ -71,6 +74,8 @@ export function renderAlertMessage(rule: Pick<AlertRule, 'message' | 'threshold'
     .replaceAll('{threshold}', formatAlertValue(rule.threshold))
     .replaceAll('{queue}', labels.queue ?? '');
 }
+
+const snapshot = ({ severity, metric, threshold, comparison }: AlertRule): RuleSnapshot => ({ severity, metric, threshold, comparison });
 
 export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluationOutcome {
   const { now } = input;
@@ -119,7 +124,7 @@ export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluation
       if (now - alert.since >= rule.forSeconds * 1000) {
         const firing: ActiveAlert = { ...alert, status: 'firing', since: now, value, notifiedAt: undefined };
         const message = renderAlertMessage(rule, alert.labels, value);
-        transitions.push({ type: 'fired', alert: firing, message, severity: rule.severity });
+        transitions.push({ type: 'fired', alert: firing, message, ...snapshot(rule) });
         offerNotification(firing, rule, message);
       }
       continue;
@@ -136,10 +141,10 @@ export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluation
     if (rule.forSeconds === 0) {
       const firing: ActiveAlert = { ...base, status: 'firing' };
       const message = renderAlertMessage(rule, labels, value);
-      transitions.push({ type: 'fired', alert: firing, message, severity: rule.severity });
+      transitions.push({ type: 'fired', alert: firing, message, ...snapshot(rule) });
       offerNotification(firing, rule, message);
     } else {
-      transitions.push({ type: 'pending', alert: base, message: renderAlertMessage(rule, labels, value), severity: rule.severity });
+      transitions.push({ type: 'pending', alert: base, message: renderAlertMessage(rule, labels, value), ...snapshot(rule) });
     }
   }
 

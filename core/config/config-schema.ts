@@ -130,6 +130,8 @@ export const configSchema = z.object({
   CRON_BACKUP: cron.default('0 3 * * *'),
   CRON_BACKUP_VERIFY: cron.default('30 3 * * *'),
   CRON_BACKUP_PRUNE: cron.default('0 4 * * *'),
+  /** Level → difficulty recalibration (feedback-loop/recalibrate); hourly so new banks calibrate within a day. */
+  CRON_RECALIBRATION: cron.default('17 * * * *'),
   ALERT_EVALUATION_INTERVAL_MS: positiveInt.default(15_000),
   // The version of the schedules above (CRON_*, SCHEDULER_TZ, ALERT_EVALUATION_INTERVAL_MS). Every
   // process must run with the same; to change the schedules, change them AND raise this. A process

@@ -51,6 +51,19 @@ export const rollupResultSchema = z.object({
   meanAccuracy: z.number().min(0).max(1).nullable(),
   flowRate: z.number().min(0).max(1).nullable(),
   validationsByLevel: z.record(z.string(), z.number().int().nonnegative()),
+  /** Predicted vs observed success of the day's answers (core/metrics/calibration.ts); absent without predictions. */
+  calibration: z
+    .object({
+      day: z.string().optional(),
+      n: z.number().int().nonnegative(),
+      observed: z.number().nullable(),
+      meanPredicted: z.number().nullable(),
+      logLoss: z.number().nullable(),
+      brier: z.number().nullable(),
+      ece: z.number().nullable(),
+      auc: z.number().nullable(),
+    })
+    .optional(),
 });
 export type DailyRollup = z.infer<typeof rollupResultSchema>;
 

@@ -5,6 +5,7 @@
  * never renamed; a new payload field stays optional until old jobs have drained.
  */
 import { z } from 'zod';
+import { type LearningStyle, learningStyles, unsupportedLearningStyles } from '../session/learning-styles.js';
 import { idSchema, isoDateTimeSchema } from './identifiers.js';
 
 /** Question types are short machine words (multiple_choice, true_false, …). */
@@ -14,9 +15,23 @@ const questionTypeSchema = z
   .max(64)
   .regex(/^[a-z][a-z0-9_]*$/, 'must be a lower-case word (letters, digits, _)');
 
-export const sessionPreferencesSchema = z.object({
-  questionTypes: z.array(questionTypeSchema).max(10).optional(),
-});
+/**
+ * Strict: a preference learnloop does not know is refused (400 at the edge, UnrecoverableError on
+ * the queue), never dropped in silence. `learningStyle` is optional (added for issue 16).
+ */
+export const sessionPreferencesSchema = z
+  .object({
+    questionTypes: z.array(questionTypeSchema).max(10).optional(),
+    /** Mapped onto question types (core/session/learning-styles.ts); questionTypes win when both are given. */
+    learningStyle: z.string().superRefine((style, ctx) => {
+      if (learningStyles.includes(style as LearningStyle)) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: unsupportedLearningStyles[style] ?? `unknown learning style; known: ${learningStyles.join(', ')}`,
+      });
+    }).optional(),
+  })
+  .strict();
 
 export const generateSessionPayloadSchema = z.object({
   userId: idSchema,
@@ -34,6 +49,25 @@ export const sessionQuestionSchema = z.object({
   reason: z.string().min(1).max(100),
   targetSuccess: z.number().min(0).max(1).optional(),
   phase: z.enum(['warm-up', 'build-up', 'peak', 'cool-down']).optional(),
+});
+
+/** A composed pick as the contract shows it (the trace keeps the rest: share, due, category). */
+export const toSessionQuestion = (q: {
+  questionId: string;
+  position: number;
+  targetDifficulty: number;
+  predictedSuccess: number;
+  reason: string;
+  targetSuccess?: number;
+  phase?: string;
+}): z.infer<typeof sessionQuestionSchema> => ({
+  questionId: q.questionId,
+  position: q.position,
+  targetDifficulty: q.targetDifficulty,
+  predictedSuccess: q.predictedSuccess,
+  reason: q.reason,
+  targetSuccess: q.targetSuccess,
+  phase: q.phase as 'warm-up' | 'build-up' | 'peak' | 'cool-down' | undefined,
 });
 
 export const generateSessionResultSchema = z.object({
@@ -79,6 +113,11 @@ export const feedbackResultsPayloadSchema = z.object({
   sessionId: idSchema,
   userId: idSchema,
   answers: z.array(sessionAnswerSchema).min(1).max(200),
+  /**
+   * Answers handed in during the session (POST /api/sessions/:sessionId/answers): re-plan the
+   * positions not yet answered and return them. Optional: jobs enqueued before it existed drain.
+   */
+  replan: z.boolean().optional(),
 });
 export type FeedbackResultsPayload = z.infer<typeof feedbackResultsPayloadSchema>;
 
@@ -93,5 +132,22 @@ export const feedbackResultsResultSchema = z.object({
   level: z.number().int().min(1).max(5),
   comebackMode: z.boolean(),
   firedRules: z.array(z.string().max(64)),
+  /** With `replan`: answers the session has received so far, and the re-planned rest. */
+  answered: z.number().int().min(0).optional(),
+  remaining: z.array(sessionQuestionSchema).optional(),
 });
 export type FeedbackResultsResult = z.infer<typeof feedbackResultsResultSchema>;
+
+/** feedback-loop/recalibrate: refit every category's stated-level → difficulty mapping. */
+export const recalibratePayloadSchema = z.object({});
+export const recalibrateResultSchema = z.object({
+  categories: z.array(
+    z.object({
+      categoryId: z.string(),
+      before: z.object({ scale: z.number(), offset: z.number() }),
+      after: z.object({ scale: z.number(), offset: z.number() }),
+      items: z.number().int().min(0),
+      information: z.number().min(0),
+    }),
+  ),
+});

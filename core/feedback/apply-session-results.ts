@@ -6,10 +6,11 @@
  * call counts once (the first answer) and the rest are listed in `ignored`.
  *
  * Per answer, in this order:
- * 1. Elo (elo.ts): P from θ_global + θ_category and the item's d (seeded from its stated
- *    difficulty when the item has no state); θ_global += K(n)·r, θ_category += γ·K(n_c)·r,
- *    d −= K_item(n_item)·r with r = correct − P and each n counted before the answer (learner
- *    and item K have their own α, β: see elo.ts).
+ * 1. Skill filter (skill-filter.ts): P = g + (1 − g)·σ(θ_global + θ_category − d), d seeded from
+ *    the stated difficulty when the item has no state. The learner's variance first grows by
+ *    qAnswer + qDay·days since the last answer (cap v0), then θ_global and d take one Laplace
+ *    step each (the item with its own variance 1/(1/u0 + info), no process noise);
+ *    θ_category += γ·K(n_c)·r with r = correct − P (elo.ts's K(n), n counted before the answer).
  * 2. Trend: EWMA of r (trend.ts).
  * 3. Streak rules (streak-rules.ts) → `streak-down` / `streak-up`.
  * 4. Comeback window (comeback.ts) → `comeback-enter` / `comeback-exit`.
@@ -28,9 +29,12 @@ import {
   type AdaptiveConfigOverrides,
 } from '../adaptive-config.js';
 import { updateComeback, type ComebackRuleName } from '../learner/comeback.js';
-import { eloK, eloStep, guessingFor } from '../learner/elo.js';
+import { eloK, guessingFor } from '../learner/elo.js';
+import { itemVariance, laplaceStep, predictVariance } from '../learner/skill-filter.js';
 import {
   createItemState,
+  itemInformation,
+  skillVariance,
   type CategoryState,
   type ItemState,
   type LearnerState,
@@ -68,6 +72,11 @@ export interface ApplySessionResultsInput {
   answers: readonly SessionAnswer[];
   now: number;
   config?: AdaptiveConfigOverrides;
+  /**
+   * The session already had answers applied (answers handed in one at a time): the
+   * once-per-session steps (streak offset decay, session count) are not repeated.
+   */
+  continuing?: boolean;
 }
 
 export type FiredRuleName = StreakRuleName | ComebackRuleName | MasteryRuleName | 'level-up' | 'level-down';
@@ -93,6 +102,8 @@ export interface AppliedAnswer {
   skillAfter: number;
   difficultyBefore: number;
   difficultyAfter: number;
+  /** Information this answer added to the item (ItemState.info). */
+  itemInfo: number;
   dueAt: number;
 }
 
@@ -118,6 +129,7 @@ export interface ApplySessionResultsOutput {
 }
 
 const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+const DAY_MS = 86_400_000;
 
 function answerTime(answer: SessionAnswer, now: number): number {
   const at = answer.answeredAt;
@@ -143,7 +155,7 @@ export function applySessionResults(input: ApplySessionResultsInput): ApplySessi
   const ignored: Array<{ questionId: string; reason: 'duplicate' }> = [];
   const levelBefore = skillToLevel(learner.skill);
 
-  if (input.answers.length > 0) {
+  if (input.answers.length > 0 && !input.continuing) {
     learner.difficultyOffset = r6(learner.difficultyOffset * cfg.streak.sessionDecay);
     learner.sessions += 1;
   }
@@ -165,34 +177,40 @@ export function applySessionResults(input: ApplySessionResultsInput): ApplySessi
       firedRules.push({ rule: name, answerIndex: index, questionId: answer.questionId, categoryId, inputs, outputs });
     };
 
-    // 1. Elo.
+    // 1. Skill filter (skill-filter.ts): predict step (uncertainty grows back with the answer and
+    //    the time since the last one), then the Laplace update of θ and of the item's d.
     const item = items[answer.questionId] ?? input.items[answer.questionId] ?? createItemState(answer.questionId, meta.statedDifficulty);
     const category = categoryId ? (learner.categories[categoryId] ?? emptyCategory()) : null;
     const skillBefore = learner.skill + (category?.offset ?? 0);
-    const step = eloStep(
-      skillBefore,
-      item.difficulty,
-      guessingFor(meta.type, meta.optionsCount),
-      answer.correct,
-      eloK(learner.answers, cfg.elo.alpha, cfg.elo.beta),
-      eloK(item.answers, cfg.elo.itemAlpha, cfg.elo.itemBeta),
-    );
-    learner.skill = r6(learner.skill + step.learnerDelta);
+    const guessing = guessingFor(meta.type, meta.optionsCount);
+    const days = learner.lastAnsweredAt === null ? 0 : Math.max(0, at - learner.lastAnsweredAt) / DAY_MS;
+    const learnerVar = predictVariance(skillVariance(learner, cfg.skillNoise.v0), days, cfg.skillNoise);
+    const step = laplaceStep(skillBefore - item.difficulty, learnerVar, guessing, answer.correct);
+    const itemInfo = itemInformation(item);
+    const itemStep = laplaceStep(skillBefore - item.difficulty, itemVariance(itemInfo, cfg.calibration.u0), guessing, answer.correct);
+    const residual = (answer.correct ? 1 : 0) - step.predicted;
+    learner.skill = r6(learner.skill + step.delta);
+    learner.skillVar = r6(step.variance);
     learner.answers += 1;
     if (answer.correct) learner.correct += 1;
     if (category && categoryId) {
-      category.offset = r6(category.offset + cfg.elo.categoryGamma * eloK(category.answers, cfg.elo.alpha, cfg.elo.beta) * step.residual);
+      category.offset = r6(category.offset + cfg.elo.categoryGamma * eloK(category.answers, cfg.elo.alpha, cfg.elo.beta) * residual);
       category.answers += 1;
       if (answer.correct) category.correct += 1;
       learner.categories[categoryId] = category;
     }
-    const nextItem: ItemState = { questionId: item.questionId, difficulty: r6(item.difficulty + step.itemDelta), answers: item.answers + 1 };
+    const nextItem: ItemState = {
+      questionId: item.questionId,
+      difficulty: r6(item.difficulty - itemStep.delta),
+      answers: item.answers + 1,
+      info: r6(itemInfo + itemStep.information),
+    };
     items[answer.questionId] = nextItem;
     predictedSum += step.predicted;
     if (answer.correct) correctCount += 1;
 
     // 2. Trend.
-    learner.trend = r6(updateTrend(learner.trend, step.residual, cfg.trend.lambda));
+    learner.trend = r6(updateTrend(learner.trend, residual, cfg.trend.lambda));
 
     // 3. Streaks.
     const offsetBefore = learner.difficultyOffset;
@@ -258,6 +276,7 @@ export function applySessionResults(input: ApplySessionResultsInput): ApplySessi
       skillAfter: r6(learner.skill + (category?.offset ?? 0)),
       difficultyBefore: item.difficulty,
       difficultyAfter: nextItem.difficulty,
+      itemInfo: r6(itemStep.information),
       dueAt: review.dueAt,
     });
   }

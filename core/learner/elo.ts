@@ -1,4 +1,12 @@
 /**
+ * NOTE (adaptive-2.0.0): the learner's global skill and the items' difficulties are now updated
+ * by the skill filter (skill-filter.ts: the same model, with the learner's K replaced by a
+ * posterior variance that grows back with process noise, because K(n) below shrinks to 0 and
+ * leaves a growing learner behind), and a stated level seeds an item through its category's
+ * learned mapping (difficulty-calibration.ts), not one logit per level. K(n) below is still the
+ * category offsets' gain (γ·K(n_category)) and the variance read for learner states written
+ * before the filter. The text below documents the 1.x conventions it came from.
+ *
  * Elo for adaptive practice, after Pelánek (2016), "Applications of the Elo rating system in
  * adaptive educational systems", Computers & Education 98.
  *

@@ -9,6 +9,8 @@
  *   answers that refined it (questions.rating / questions.answer_count).
  * Review states (per learner + question) are in core/scheduling/review-state.ts.
  */
+import { defaultAdaptiveConfig } from '../adaptive-config.js';
+import { priorDifficulty, type DifficultyMapping } from './difficulty-calibration.js';
 import { levelToLogit } from './level.js';
 import type { Streaks } from './streak-rules.js';
 
@@ -35,7 +37,12 @@ export interface LearnerState {
   userId: string;
   /** Global Elo skill θ (logits; 0 = level 3). */
   skill: number;
-  /** Answers counted into the global skill (drives K). */
+  /**
+   * Variance of the belief about `skill` (logits²; skill-filter.ts). Absent in states written
+   * before the filter: read them with `skillVariance`, which falls back on the prior.
+   */
+  skillVar?: number;
+  /** Answers counted into the global skill. */
   answers: number;
   correct: number;
   categories: Record<string, CategoryState>;
@@ -59,6 +66,7 @@ export function createLearnerState(userId: string): LearnerState {
     version: LEARNER_STATE_VERSION,
     userId,
     skill: 0,
+    skillVar: defaultAdaptiveConfig.skillNoise.v0,
     answers: 0,
     correct: 0,
     categories: {},
@@ -76,16 +84,45 @@ export function createLearnerState(userId: string): LearnerState {
 
 export interface ItemState {
   questionId: string;
-  /** Elo difficulty d (logits). */
+  /** Difficulty d (logits): the posterior mean around the category's level mapping. */
   difficulty: number;
-  /** Answers that refined `difficulty` (drives the item's K). */
+  /** Answers that refined `difficulty`. */
   answers: number;
+  /**
+   * Information the answers carried about d (Σ I, skill-filter.ts); the item's variance is
+   * 1/(1/u0 + info). Absent (old rows) = 0.
+   */
+  info?: number;
 }
 
-/** A question never answered starts from its stated difficulty (1–5) on the logit scale. */
-export function createItemState(questionId: string, statedDifficulty?: number | null): ItemState {
-  return { questionId, difficulty: levelToLogit(statedDifficulty), answers: 0 };
+/**
+ * A question never answered starts from its stated difficulty (1–5) through its category's level
+ * mapping (difficulty-calibration.ts; without one, level.ts's one logit per level).
+ */
+export function createItemState(questionId: string, statedDifficulty?: number | null, mapping?: DifficultyMapping): ItemState {
+  return { questionId, difficulty: mapping ? priorDifficulty(statedDifficulty, mapping) : levelToLogit(statedDifficulty), answers: 0, info: 0 };
 }
+
+/**
+ * The learner's skill variance. States written before the filter have none: their variance is
+ * the old K(n) = 1.6/(1 + 0.28·n), which was the Kalman reading of that variance (elo.ts), so an
+ * old learner does not jump back to the prior.
+ */
+export function skillVariance(learner: LearnerState, v0: number): number {
+  return learner.skillVar ?? Math.min(v0, LEGACY_K_ALPHA / (1 + LEGACY_K_BETA * learner.answers));
+}
+
+/**
+ * An item's evidence. Rows written before the filter have only an answer count: each answer near
+ * the flow centre carries about 0.2 of information (P(1 − P) at P ≈ 0.7).
+ */
+export function itemInformation(item: ItemState): number {
+  return item.info ?? LEGACY_INFO_PER_ANSWER * item.answers;
+}
+
+const LEGACY_K_ALPHA = 1.6;
+const LEGACY_K_BETA = 0.28;
+const LEGACY_INFO_PER_ANSWER = 0.2;
 
 /** Skill used for predictions in a category: θ_global + θ_category (0 for an unseen category). */
 export function categorySkill(learner: LearnerState, categoryId: string | null | undefined): number {

@@ -47,6 +47,7 @@ import { levelToLogit } from '../learner/level.js';
 import { createRng, type Rng } from '../random.js';
 import { isReviewDue } from '../scheduling/review-state.js';
 import { flowCurve, type FlowPoint } from './flow-curve.js';
+import { type LearningStyle, learningStyleQuestionTypes } from './learning-styles.js';
 import type { SessionCandidate, SessionPick, SessionPreferences } from './session-candidate.js';
 import { SESSION_SHARES, allocateSessionMix, fallbackChain, type SessionShare } from './session-mix.js';
 
@@ -63,6 +64,13 @@ export interface ComposeSessionInput {
   seed?: number | string;
   rng?: Rng;
   config?: AdaptiveConfigOverrides;
+  /**
+   * Re-planning the rest of a session whose first positions were answered (answers handed in one
+   * at a time): plan positions fromPosition…size of a `size`-question session's flow curve, and
+   * never pick a question in `exclude` (the ones already asked). Default 1 = a whole session.
+   */
+  fromPosition?: number;
+  exclude?: readonly string[];
 }
 
 export interface ConsideredCandidate {
@@ -127,6 +135,8 @@ export function targetAt(
 
 function preferredTypes(learner: LearnerState, preferences?: SessionPreferences): string[] {
   if (preferences?.questionTypes && preferences.questionTypes.length > 0) return [...preferences.questionTypes];
+  const style = preferences?.learningStyle as LearningStyle | undefined;
+  if (style && style in learningStyleQuestionTypes) return [...learningStyleQuestionTypes[style]];
   let best: { type: string; acc: number; n: number } | null = null;
   for (const type of Object.keys(learner.types).sort()) {
     const s = learner.types[type];
@@ -153,8 +163,10 @@ export function composeSession(input: ComposeSessionInput): ComposeSessionResult
   const size = Math.min(cfg.session.maxSize, Math.max(1, Math.floor(requested)));
 
   // 1. Eligibility.
-  const skipped = { failedValidation: 0, otherCategory: 0, duplicate: 0, recentlySeen: 0 };
+  const skipped = { failedValidation: 0, otherCategory: 0, duplicate: 0, recentlySeen: 0, askedInSession: 0 };
   const seen = new Set<string>();
+  const exclude = new Set(input.exclude ?? []);
+  const fromPosition = Math.min(size, Math.max(1, Math.floor(input.fromPosition ?? 1)));
   const eligible: SessionCandidate[] = [];
   for (const c of input.candidates) {
     if (seen.has(c.questionId)) {
@@ -162,6 +174,10 @@ export function composeSession(input: ComposeSessionInput): ComposeSessionResult
       continue;
     }
     seen.add(c.questionId);
+    if (exclude.has(c.questionId)) {
+      skipped.askedInSession += 1;
+      continue;
+    }
     if (c.validationPassed === false) {
       skipped.failedValidation += 1;
       continue;
@@ -198,8 +214,9 @@ export function composeSession(input: ComposeSessionInput): ComposeSessionResult
     return { c, p, skill, due, shares, jitter: rng() * cfg.session.jitter };
   });
 
-  const sessionSize = Math.min(size, pool.length);
-  const curve = flowCurve(sessionSize);
+  // Seats still to fill; a re-plan keeps the whole session's curve and takes its tail.
+  const sessionSize = Math.min(size - (fromPosition - 1), pool.length);
+  const curve = fromPosition === 1 ? flowCurve(sessionSize) : flowCurve(size).slice(fromPosition - 1, fromPosition - 1 + sessionSize);
   const quotas = allocateSessionMix(sessionSize);
   // Seats per share; each seat remembers the share it was allocated to, so a redistributed seat
   // can be reported as a fallback.
@@ -356,6 +373,7 @@ export function composeSession(input: ComposeSessionInput): ComposeSessionResult
       now: new Date(now).toISOString(),
       requestedSize: requested,
       size: sessionSize,
+      fromPosition,
       categoryId: input.categoryId ?? null,
       preferredTypes: styleTypes,
       weakCategories: [...weak],

@@ -27,6 +27,8 @@ export interface SessionCandidate {
 export interface SessionPreferences {
   /** Preferred question types, used by the learning-style share. */
   questionTypes?: readonly string[];
+  /** A learning style (verbal, logical): stands for its question types when questionTypes is absent. */
+  learningStyle?: string;
 }
 
 export interface SessionPick {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { ClusterRequestStats } from '../../observability/cluster-request-stats.js';
 import { httpRequestDurationSeconds } from '../../observability/http-metrics.js';
 import { routePattern } from './audit-operator-actions.js';
 
@@ -7,7 +8,7 @@ import { routePattern } from './audit-operator-actions.js';
  * by the matched Express route pattern — `unmatched` for 404s — and never by the raw URL, which
  * would carry ids and make one time series per learner.
  */
-export function httpMetrics() {
+export function httpMetrics(cluster?: ClusterRequestStats) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     let observed = false;
@@ -18,6 +19,9 @@ export function httpMetrics() {
       // A client that hung up before the answer has no status of its own: 499, as nginx logs it.
       const status = res.writableFinished ? String(res.statusCode) : '499';
       httpRequestDurationSeconds.observe({ method: req.method, route: routePattern(req) ?? 'unmatched', status }, seconds);
+      // The API latency and 5xx alert rules read /api requests only: probes, scrapes and Bull
+      // Board's polling would dilute them.
+      if (cluster && req.originalUrl.startsWith('/api/')) cluster.request(seconds * 1000, Number(status));
     };
     res.once('finish', observe);
     res.once('close', observe);

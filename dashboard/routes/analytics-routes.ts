@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { dayStringSchema } from '../../core/contracts/maintenance-contracts.js';
-import { listDailyRollups } from '../../db/queries/analytics.js';
+import { calibrationByDay, listDailyRollups } from '../../db/queries/analytics.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
@@ -31,6 +31,24 @@ export function analyticsRoutes(ctx: IngressContext): Router {
     if (span < 1) throw new HttpError(400, 'invalid_request', `from (${from}) must not be after to (${to})`);
     if (span > MAX_ROLLUP_DAYS) throw new HttpError(400, 'invalid_request', `at most ${MAX_ROLLUP_DAYS} days per request; asked for ${span}`);
     res.json({ from, to, items: await listDailyRollups(ctx.db, from, to) });
+  });
+
+  /**
+   * Predicted vs observed success (every answer against the predicted success of its pick):
+   * log-loss, Brier score, ECE over 10 bins and AUC, per UTC day from..to and over the whole
+   * window. Computed from the stored answers, so today's figures are live. Defaults: the last 30
+   * days up to today.
+   */
+  router.get('/api/analytics/calibration', requireScope(ctx.keys, 'operator'), async (req, res) => {
+    const parsed = parseOr400(query, req.query, 'query string');
+    const now = ctx.now();
+    const to = parsed.to ?? dayOf(now.getTime());
+    const from = parsed.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS);
+    const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
+    if (span < 1) throw new HttpError(400, 'invalid_request', `from (${from}) must not be after to (${to})`);
+    if (span > MAX_ROLLUP_DAYS) throw new HttpError(400, 'invalid_request', `at most ${MAX_ROLLUP_DAYS} days per request; asked for ${span}`);
+    const { days, overall } = await calibrationByDay(ctx.db, from, to);
+    res.json({ from, to, bins: 10, overall, days });
   });
 
   return router;

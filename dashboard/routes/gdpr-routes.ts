@@ -59,6 +59,7 @@ export function gdprRoutes(ctx: IngressContext): Router {
   router.delete('/api/users/:userId', operator, async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
     const erasedAt = await eraseLearner(ctx.db, userId, ctx.now());
+    await ctx.cache.invalidate('profile', [userId]);
     // Same erasure, same job: repeating the request neither re-runs nor duplicates anything.
     const jobId = `erase-${userId}-${erasedAt.getTime()}`;
     await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-erase', { userId, requestedBy: actorOf(req) }, { jobId });

@@ -18,13 +18,15 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<
 /**
  * Liveness says the process runs; readiness says it can do work: Redis answers (on a cluster, every
  * master reports cluster_state:ok) and Postgres answers.
+ * `/health` and `/ready` are the same probes under the paths the seeds' Kubernetes manifests use;
+ * `/health` also carries the server's time so a probe log shows which answer is which.
  */
 export function healthRoutes(ctx: IngressContext): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  router.get(['/healthz', '/health'], (_req, res) => {
+    res.json({ status: 'ok', timestamp: ctx.now().toISOString() });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get(['/readyz', '/ready'], async (_req, res) => {
     if (ctx.isShuttingDown()) {
       res.status(503).json({ status: 'shutting_down' });
       return;

@@ -12,6 +12,7 @@ import { jobRoutes } from './job-routes.js';
 import { learnerErasureGuard } from './learner-erasure-guard.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { openApiRoutes } from './openapi-routes.js';
+import { patternRoutes } from './pattern-routes.js';
 import { questionRoutes } from './question-routes.js';
 import { sessionRoutes } from './session-routes.js';
 
@@ -26,6 +27,7 @@ export const routeModules: ((ctx: IngressContext) => Router)[] = [
   backupRoutes,
   questionRoutes,
   sessionRoutes,
+  patternRoutes,
   jobRoutes,
   deadLetterRoutes,
   insightRoutes,

@@ -38,6 +38,7 @@ export function insightRoutes(ctx: IngressContext): Router {
       req.log.warn({ err: { message: error.message } }, 'insight cache unavailable; reading Postgres');
       return undefined;
     });
+    ctx.requestStats?.cacheLookup('insight', cached !== undefined);
     if (cached) {
       insightCacheHits.inc();
       res.json(cached);

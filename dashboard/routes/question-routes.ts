@@ -34,7 +34,7 @@ export function questionRoutes(ctx: IngressContext): Router {
 
   router.get('/api/questions/:questionId', producer, async (req, res) => {
     const questionId = parseOr400(idSchema, req.params.questionId, 'questionId');
-    const question = await getQuestionWithLatestValidation(ctx.db, questionId);
+    const question = await ctx.cache.get('question', questionId, () => getQuestionWithLatestValidation(ctx.db, questionId));
     if (!question) throw new HttpError(404, 'not_found', `no question with id ${questionId}`);
     res.json(question);
   });

@@ -2,13 +2,14 @@ import type { Cluster, Redis } from 'ioredis';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import type { Db } from '../database.js';
 import { listDecisionIdsOfLearner } from '../queries/decision-insights.js';
+import { cacheKey } from './cache-keys.js';
 
 /** DESIGN.md cache TTLs: decision insights 300 s. */
 export const DECISION_INSIGHT_CACHE_TTL_SECONDS = 300;
 
 /**
  * The Redis read cache of decision traces, one JSON string per decision id under
- * `<queue prefix>:cache:insight:<id>`, expiring after 300 s. Traces never change once made, so the
+ * `<queue prefix>:cache:insight:<id>` (db/cache/cache-keys.ts), expiring after 300 s. Traces never change once made, so the
  * cache needs no invalidation: the decision-insights actor warms it as it writes, and a read that
  * misses fills it.
  */
@@ -20,7 +21,7 @@ export class DecisionInsightCache {
   ) {}
 
   key(decisionId: string): string {
-    return `${this.prefix}:cache:insight:${decisionId}`;
+    return cacheKey(this.prefix, 'insight', decisionId);
   }
 
   /** The cached trace, or undefined on a miss. Throws when Redis is unreachable (callers fall back). */

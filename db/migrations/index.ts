@@ -4,7 +4,10 @@ import * as feedbackApplications from './0005_feedback_applications.js';
 import * as insightPartitions from './0002_insight_partitions.js';
 import * as retentionIndexes from './0006_retention_indexes.js';
 import * as sharedStores from './0007_shared_stores.js';
-import * as jobSchedules from './0008_job_schedules.js';
+import * as candidateDifficultyIndex from './0010_candidate_difficulty_index.js';
+import * as difficultyCalibration from './0013_difficulty_calibration.js';
+import * as alertRules from './0016_alert_rules.js';
+import * as jobSchedules from './0017_job_schedules.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -16,5 +19,8 @@ export const migrations: Record<string, Migration> = {
   '0005_feedback_applications': feedbackApplications,
   '0006_retention_indexes': retentionIndexes,
   '0007_shared_stores': sharedStores,
-  '0008_job_schedules': jobSchedules,
+  '0010_candidate_difficulty_index': candidateDifficultyIndex,
+  '0013_difficulty_calibration': difficultyCalibration,
+  '0016_alert_rules': alertRules,
+  '0017_job_schedules': jobSchedules,
 };

@@ -54,14 +54,24 @@ export async function applyAlertTransitions(db: Db, transitions: readonly AlertT
         case 'pending':
           await trx
             .insertInto('alerts')
-            .values({ rule_id: key, severity: t.severity, status: 'pending', value: t.alert.value, message: t.message, started_at: new Date(t.alert.since) })
+            .values({ rule_id: key, severity: t.severity, status: 'pending', value: t.alert.value, message: t.message, started_at: new Date(t.alert.since), metric: t.metric, threshold: t.threshold, operator: t.comparison })
             .execute();
           break;
         case 'cleared':
           await trx.deleteFrom('alerts').where('rule_id', '=', key).where('status', '=', 'pending').execute();
           break;
         case 'fired': {
-          const fields = { severity: t.severity, status: 'firing', value: t.alert.value, message: t.message, started_at: new Date(t.alert.since), notified_at: null };
+          const fields = {
+            severity: t.severity,
+            status: 'firing',
+            value: t.alert.value,
+            message: t.message,
+            started_at: new Date(t.alert.since),
+            notified_at: null,
+            metric: t.metric,
+            threshold: t.threshold,
+            operator: t.comparison,
+          };
           const promoted = await trx.updateTable('alerts').set(fields).where('rule_id', '=', key).where('status', '=', 'pending').executeTakeFirst();
           if (Number(promoted.numUpdatedRows) === 0) await trx.insertInto('alerts').values({ rule_id: key, ...fields }).execute();
           break;
@@ -101,6 +111,9 @@ function toAlertView(row: {
   started_at: Date | string;
   resolved_at: Date | string | null;
   notified_at: Date | string | null;
+  metric: string | null;
+  threshold: number | null;
+  operator: string | null;
 }) {
   const { ruleId, labels } = parseAlertKey(row.rule_id);
   const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -111,8 +124,13 @@ function toAlertView(row: {
     labels,
     severity: row.severity,
     status: row.status,
+    metric: row.metric,
     value: row.value,
+    threshold: row.threshold,
+    operator: row.operator,
     message: row.message,
+    /** When the alert fired (the runbook's name for it); the same instant as startedAt. */
+    occurredAt: iso(row.started_at)!,
     startedAt: iso(row.started_at)!,
     resolvedAt: iso(row.resolved_at),
     notifiedAt: iso(row.notified_at),

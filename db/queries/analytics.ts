@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AnalyticsEvent } from '../../core/contracts/analytics-events.js';
 import type { DailyRollup } from '../../core/contracts/maintenance-contracts.js';
 import type { Db } from '../database.js';
+import { calibrationReport, statsFromBuckets, type CalibrationBucket, type CalibrationReport } from '../../core/metrics/calibration.js';
 
 /**
  * Stores analytics events; returns how many were new. Idempotent: the unique `event_id` makes a
@@ -162,4 +163,49 @@ export async function listDailyRollups(db: Db, from: string, to: string): Promis
            flow_rate, validations_by_level
       FROM analytics_daily WHERE day >= ${from}::date AND day <= ${to}::date ORDER BY day`.execute(db);
   return rows.map(toDailyRollup);
+}
+
+export interface DailyCalibration extends CalibrationReport {
+  day: string;
+}
+
+/**
+ * Predicted vs observed success of the answers given from..to (UTC days, inclusive), per day:
+ * every answer stored with the prediction of its pick (attempts.predicted) counts once. The
+ * database groups them into 100 buckets of p per day, so the metrics cost one small result set
+ * whatever the number of answers (core/metrics/calibration.ts).
+ */
+export async function calibrationByDay(db: Db, from: string, to: string): Promise<{ days: DailyCalibration[]; overall: CalibrationReport }> {
+  const { rows } = await sql<{ day: string; bucket: number; n: number; sum_p: number; correct: number; sum_log_loss: number; sum_brier: number }>`
+    WITH a AS (
+      SELECT (answered_at AT TIME ZONE 'UTC')::date AS day, LEAST(1 - 1e-6, GREATEST(1e-6, predicted)) AS p, correct
+        FROM attempts
+        WHERE predicted IS NOT NULL
+          AND answered_at >= (${from}::date)::timestamp AT TIME ZONE 'UTC'
+          AND answered_at < (${to}::date + 1)::timestamp AT TIME ZONE 'UTC'
+    )
+    SELECT day::text AS day, LEAST(99, floor(p * 100))::int AS bucket, count(*)::int AS n, sum(p)::float8 AS sum_p,
+           (count(*) FILTER (WHERE correct))::int AS correct,
+           sum(CASE WHEN correct THEN -ln(p) ELSE -ln(1 - p) END)::float8 AS sum_log_loss,
+           sum(power(p - CASE WHEN correct THEN 1 ELSE 0 END, 2))::float8 AS sum_brier
+      FROM a GROUP BY day, bucket ORDER BY day, bucket`.execute(db);
+  const byDay = new Map<string, CalibrationBucket[]>();
+  for (const r of rows) {
+    const list = byDay.get(r.day) ?? [];
+    list.push({ bucket: r.bucket, n: r.n, sumP: r.sum_p, correct: r.correct, sumLogLoss: r.sum_log_loss, sumBrier: r.sum_brier });
+    byDay.set(r.day, list);
+  }
+  return {
+    days: [...byDay].map(([day, buckets]) => ({ day, ...calibrationReport(statsFromBuckets(buckets)) })),
+    overall: calibrationReport(statsFromBuckets([...byDay.values()].flat())),
+  };
+}
+
+/** Stores a day's calibration figures in its analytics_daily row (after rollupDay wrote it). */
+export async function storeDailyCalibration(db: Db, day: string, report: CalibrationReport | null): Promise<void> {
+  await db
+    .updateTable('analytics_daily')
+    .set({ calibration: report ? JSON.stringify(report) : null })
+    .where('day', '=', day)
+    .execute();
 }

@@ -119,3 +119,17 @@ export async function listDecisionIdsOfLearner(db: Db, userId: string): Promise<
   const rows = await db.selectFrom('decision_insights').select('decision_id').where('user_id', '=', userId).execute();
   return [...new Set(rows.map((r) => r.decision_id))];
 }
+
+/** A session's decision traces, oldest first (`learnloop analyze session`); none for an erased learner. */
+export async function listSessionDecisionInsights(db: Db, sessionId: string, limit = 1_000): Promise<DecisionTrace[]> {
+  const rows = await db
+    .selectFrom('decision_insights')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .where(learnerNotErased('decision_insights.user_id'))
+    .orderBy('created_at', 'asc')
+    .orderBy('decision_id', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map(toDecisionTrace);
+}

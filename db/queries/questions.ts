@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { BloomScore } from '../../core/bloom/bloom-score.js';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
-import { levelToLogit } from '../../core/learner/level.js';
+import type { AnalyticsEvent } from '../../core/contracts/analytics-events.js';
+import { priorDifficulty } from '../../core/learner/difficulty-calibration.js';
+import { loadMappings, mappingFor } from './difficulty-mappings.js';
 import type { Db } from '../database.js';
 
 export interface QuestionToStore {
@@ -11,73 +13,97 @@ export interface QuestionToStore {
   score: BloomScore;
 }
 
-/** The difficulty 1..5 the author gave seeds the Elo rating (the feedback loop refines it). */
-function seedColumns(q: QuestionToStore) {
-  return {
-    rating: levelToLogit(q.input.difficulty),
-    id: q.id,
-    content_hash: q.contentHash,
-    text: q.input.text,
-    type: q.input.type,
-    difficulty: q.input.difficulty ?? null,
-    category_id: q.input.categoryId ?? null,
-    learning_objective: q.input.learningObjective ?? null,
-    options: q.input.options ? JSON.stringify(q.input.options) : null,
-    answer: q.input.answer ?? null,
-  };
-}
-
-function validationColumns(q: QuestionToStore) {
-  return {
-    question_id: q.id,
-    content_hash: q.contentHash,
-    model_version: q.score.modelVersion,
-    level: q.score.level,
-    knowledge_dimension: q.score.knowledgeDimension,
-    complexity: q.score.complexity,
-    confidence: q.score.confidence,
-    quality_score: q.score.qualityScore,
-    passed: q.score.passed,
-    suggestions: JSON.stringify(q.score.suggestions),
-    evidence: JSON.stringify(q.score.evidence),
-  };
-}
-
 /**
- * Upserts questions (by id) and inserts their validations, in one transaction. Idempotent: the
- * unique key (question, model version, content hash) turns a repeated validation into a no-op.
- * The Elo rating and answer count are left alone on update: they belong to the feedback loop.
+ * Stores scored questions — the question rows (upserted by id), their validations and the analytics
+ * events that announce them — in ONE statement: three data-modifying CTEs over JSON arrays, so a
+ * batch of any size costs one round trip and no transaction (a single statement is atomic, and the
+ * foreign key from validations to questions is checked at its end, when both are written).
+ *
+ * Idempotent: the unique key (question, model version, content hash) turns a repeated validation
+ * into a no-op, and events are unique by event_id. The Elo rating and answer count are left alone
+ * on update: they belong to the feedback loop.
+ *
+ * DANGER: a row Postgres refuses as data (SQLSTATE class 22, e.g. a NUL character) fails the whole
+ * statement; batching callers split the batch then (see validation-batcher.ts).
  */
-export async function saveValidatedQuestions(db: Db, questions: QuestionToStore[]): Promise<void> {
-  if (questions.length === 0) return;
-  // One row per id: with two rows for the same id in one INSERT … ON CONFLICT, Postgres refuses.
-  const unique = [...new Map(questions.map((q) => [q.id, q])).values()];
-  // Callers that also record events pass their own transaction; otherwise open one here.
-  const inTransaction = <T>(fn: (trx: Db) => Promise<T>) => (db.isTransaction ? fn(db) : db.transaction().execute(fn));
-  await inTransaction(async (trx) => {
-    await trx
-      .insertInto('questions')
-      .values(unique.map(seedColumns))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          content_hash: eb.ref('excluded.content_hash'),
-          text: eb.ref('excluded.text'),
-          type: eb.ref('excluded.type'),
-          difficulty: eb.ref('excluded.difficulty'),
-          category_id: eb.ref('excluded.category_id'),
-          learning_objective: eb.ref('excluded.learning_objective'),
-          options: eb.ref('excluded.options'),
-          answer: eb.ref('excluded.answer'),
-          updated_at: sql`now()`,
-        })),
-      )
-      .execute();
-    await trx
-      .insertInto('question_validations')
-      .values(unique.map(validationColumns))
-      .onConflict((oc) => oc.columns(['question_id', 'model_version', 'content_hash']).doNothing())
-      .execute();
-  });
+export async function storeValidations(db: Db, questions: readonly QuestionToStore[], events: readonly AnalyticsEvent[]): Promise<void> {
+  if (questions.length === 0 && events.length === 0) return;
+  // One row per id / per key: two rows for the same id in one INSERT … ON CONFLICT DO UPDATE fail.
+  const byId = [...new Map(questions.map((q) => [q.id, q])).values()];
+  const byKey = [...new Map(questions.map((q) => [`${q.id}\u0000${q.contentHash}\u0000${q.score.modelVersion}`, q])).values()];
+  const byEvent = [...new Map(events.map((e) => [e.eventId, e])).values()];
+  // New questions' ratings start from their category's learned level mapping
+  // (difficulty-mappings.ts; the feedback loop and the recalibration job refine it).
+  const mappings = await loadMappings(db, byId.map((q) => q.input.categoryId ?? null));
+  const questionRows = JSON.stringify(
+    byId.map((q) => ({
+      id: q.id,
+      content_hash: q.contentHash,
+      text: q.input.text,
+      type: q.input.type,
+      difficulty: q.input.difficulty ?? null,
+      category_id: q.input.categoryId ?? null,
+      learning_objective: q.input.learningObjective ?? null,
+      options: q.input.options ?? null,
+      answer: q.input.answer ?? null,
+      rating: priorDifficulty(q.input.difficulty, mappingFor(mappings, q.input.categoryId)),
+    })),
+  );
+  const validationRows = JSON.stringify(
+    byKey.map((q) => ({
+      question_id: q.id,
+      content_hash: q.contentHash,
+      model_version: q.score.modelVersion,
+      level: q.score.level,
+      knowledge_dimension: q.score.knowledgeDimension,
+      complexity: q.score.complexity,
+      confidence: q.score.confidence,
+      quality_score: q.score.qualityScore,
+      passed: q.score.passed,
+      suggestions: q.score.suggestions,
+      evidence: q.score.evidence,
+    })),
+  );
+  const eventRows = JSON.stringify(
+    byEvent.map((e) => ({
+      event_id: e.eventId,
+      kind: e.kind,
+      user_id: e.userId ?? null,
+      session_id: e.sessionId ?? null,
+      payload: e.payload,
+      occurred_at: e.occurredAt,
+    })),
+  );
+  await sql`
+    WITH q AS (
+      INSERT INTO questions (id, content_hash, text, type, difficulty, category_id, learning_objective, options, answer, rating)
+      SELECT id, content_hash, text, type, difficulty, category_id, learning_objective, options, answer, rating
+        FROM jsonb_to_recordset(${questionRows}::jsonb) AS r(id text, content_hash text, text text, type text,
+          difficulty smallint, category_id text, learning_objective text, options jsonb, answer text, rating double precision)
+      ON CONFLICT (id) DO UPDATE SET
+        content_hash = excluded.content_hash, text = excluded.text, type = excluded.type,
+        difficulty = excluded.difficulty, category_id = excluded.category_id,
+        learning_objective = excluded.learning_objective, options = excluded.options,
+        answer = excluded.answer, updated_at = now()
+    ),
+    v AS (
+      INSERT INTO question_validations (question_id, content_hash, model_version, level, knowledge_dimension,
+        complexity, confidence, quality_score, passed, suggestions, evidence)
+      SELECT question_id, content_hash, model_version, level, knowledge_dimension, complexity, confidence,
+             quality_score, passed, suggestions, evidence
+        FROM jsonb_to_recordset(${validationRows}::jsonb) AS r(question_id text, content_hash text, model_version text,
+          level text, knowledge_dimension text, complexity double precision, confidence double precision,
+          quality_score double precision, passed boolean, suggestions jsonb, evidence jsonb)
+      ON CONFLICT (question_id, model_version, content_hash) DO NOTHING
+    ),
+    e AS (
+      INSERT INTO analytics_events (event_id, kind, user_id, session_id, payload, occurred_at)
+      SELECT event_id, kind, user_id, session_id, payload, occurred_at
+        FROM jsonb_to_recordset(${eventRows}::jsonb) AS r(event_id text, kind text, user_id text, session_id text,
+          payload jsonb, occurred_at timestamptz)
+      ON CONFLICT (event_id) DO NOTHING
+    )
+    SELECT 1`.execute(db);
 }
 
 /** Validations already stored for these (id, content hash) pairs under this model version. */
@@ -150,4 +176,9 @@ export async function getQuestionWithLatestValidation(db: Db, id: string) {
     updatedAt: question.updated_at.toISOString(),
     validation: validation ? toValidationResult(validation) : null,
   };
+}
+
+/** Questions and validations without events (seeding, the simulator's bank). */
+export function saveValidatedQuestions(db: Db, questions: readonly QuestionToStore[]): Promise<void> {
+  return storeValidations(db, questions, []);
 }

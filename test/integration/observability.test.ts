@@ -93,6 +93,11 @@ describe('metrics', () => {
       'learnloop_http_request_duration_seconds',
       'learnloop_alert_webhook_deliveries_total',
       'learnloop_alert_webhook_dropped_total',
+      'learnloop_validation_confidence',
+      'learnloop_validations_total',
+      'learnloop_session_questions',
+      'learnloop_sessions_completed_total',
+      'learnloop_cache_lookups_total',
       'process_cpu_seconds_total',
       'nodejs_eventloop_lag_p99_seconds',
     ]) {
@@ -146,11 +151,11 @@ describe('ops/ files', () => {
   it('promtool accepts the scrape config and the rules, and the rules pass their unit tests', () => {
     if (!promtool) {
       console.warn('promtool not installed (apt-get install prometheus): ops/prometheus not checked here; .ci/run checks it');
-      expect(readFileSync('ops/prometheus/alerts.yml', 'utf8').match(/^\s+- alert: /gm)).toHaveLength(6);
+      expect(readFileSync('ops/prometheus/alerts.yml', 'utf8').match(/^\s+- alert: /gm)).toHaveLength(16);
       return;
     }
     expect(execFileSync('promtool', ['check', 'config', 'ops/prometheus/prometheus.yml'], { encoding: 'utf8' })).toContain('SUCCESS');
-    expect(execFileSync('promtool', ['check', 'rules', 'ops/prometheus/alerts.yml'], { encoding: 'utf8' })).toContain('SUCCESS: 6 rules found');
+    expect(execFileSync('promtool', ['check', 'rules', 'ops/prometheus/alerts.yml'], { encoding: 'utf8' })).toContain('SUCCESS: 16 rules found');
     expect(execFileSync('promtool', ['test', 'rules', 'ops/prometheus/alerts.test.yml'], { encoding: 'utf8' })).toContain('SUCCESS');
   });
 });

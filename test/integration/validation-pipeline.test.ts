@@ -103,6 +103,17 @@ describe('auth', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ checks: { redis: 'ok', postgres: 'ok' } });
   });
+
+  it('the seeds\' probe paths /health and /ready answer like /healthz and /readyz', async () => {
+    const health = await system.request('/health', { key: null });
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as { status: string; timestamp: string };
+    expect(body.status).toBe('ok');
+    expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+    const ready = await system.request('/ready', { key: null });
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { redis: 'ok', postgres: 'ok' } });
+  });
 });
 
 describe('bad input gets a 4xx with the error body, and nothing is enqueued', () => {

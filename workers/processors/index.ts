@@ -6,6 +6,7 @@ import { importBatchProcessor } from './question-validation/import-batch.js';
 import { validateChunkProcessor } from './question-validation/validate-chunk.js';
 import { validateProcessor } from './question-validation/validate.js';
 import { feedbackResultsProcessor } from './feedback-loop/results.js';
+import { recalibrateProcessor } from './feedback-loop/recalibrate.js';
 import { generateSessionProcessor } from './session-generation/generate.js';
 import { learningPlanProcessor } from './session-generation/learning-plan.js';
 import { backupProcessor } from './backups/backup.js';
@@ -28,6 +29,7 @@ export const processors: ProcessorEntry[] = [
   generateSessionProcessor,
   learningPlanProcessor,
   feedbackResultsProcessor,
+  recalibrateProcessor,
   importBatchProcessor,
   validateChunkProcessor,
 ];

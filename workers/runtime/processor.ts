@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { Config } from '../../core/config/config-schema.js';
+import type { ReadThroughCache } from '../../db/cache/read-through-cache.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Producer } from '../../pipelines/producer.js';
@@ -16,6 +17,8 @@ export interface WorkerServices {
   /** A general-purpose Redis client (caches, shared state); not the queue connections. */
   redis: RedisClient;
   bloom: BloomPool;
+  /** The read-through cache of questions, profiles and sessions: writers invalidate after they commit. */
+  cache: ReadThroughCache;
   /** Injected clock, so retention windows and schedules can be tested at their edges. */
   now: () => Date;
 }

@@ -9,7 +9,7 @@ import type { ProcessorContext } from './processor.js';
  * job re-sending the same traces adds nothing while the first is still queued, and the store's
  * primary key catches them after that.
  */
-export async function sendTraces(ctx: ProcessorContext, traces: DecisionTrace[]): Promise<void> {
+export async function sendTraces(ctx: Pick<ProcessorContext, 'producer'>, traces: DecisionTrace[]): Promise<void> {
   if (traces.length === 0) return;
   if (traces.length === 1) {
     await ctx.producer.send('decision-insights', 'record', traces[0]!, { jobId: `trace-${traces[0]!.decisionId}` });

@@ -6,7 +6,7 @@ import { createLogger } from '../../../observability/logger.js';
 import type { TestSystem } from '../../support/test-system.js';
 
 /** Routes anyone may call (DESIGN.md): probes, scrapes and the API description. */
-export const publicRoutes = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json']);
+export const publicRoutes = new Set(['GET /healthz', 'GET /readyz', 'GET /health', 'GET /ready', 'GET /metrics', 'GET /openapi.json']);
 
 /**
  * The running system's route table: an ingress app built from the same route modules and the same
@@ -24,6 +24,7 @@ export async function routeTableOf(system: TestSystem): Promise<RouteEntry[]> {
     logger: createLogger('silent'),
     isShuttingDown: () => false,
     now: () => new Date(),
+    cache: system.services.cache,
   });
   const routes = listRoutes(app);
   await waiter.close();

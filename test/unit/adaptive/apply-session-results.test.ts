@@ -21,34 +21,82 @@ function input(outcomes: boolean[]): ApplySessionResultsInput {
 }
 
 describe('applySessionResults', () => {
-  it('applies Elo to learner, category and item (first answer, worked example)', () => {
-    // Fresh learner θ = 0, item stated level 3 → d = 0, open question g = 0: P = σ(0) = 0.5.
-    // Correct: r = 0.5; learner K(0) = α = 1.6 → θ = 0.8; category offset γ·K = 0.5·1.6 → 0.4;
-    // item K(0) = 1 → d = −0.5.
+  it('applies the skill filter to learner, category and item (first answer, worked example)', () => {
+    // Fresh learner θ = 0, v = v0 = 2.25; item stated level 3 → d = 0, u = u0 = 0.5, open question
+    // g = 0: P = σ(0) = 0.5, I = P(1 − P) = 0.25.
+    // Learner: predict v = min(2.25, 2.25 + 0.02) = 2.25; v⁺ = 1/(1/2.25 + 0.25) = 1.44;
+    //   θ = 0 + 1.44·(1 − 0.5) = 0.72.
+    // Category offset γ·K(0)·r = 0.5·1.6·0.5 = 0.4 (unchanged rule).
+    // Item: u⁺ = 1/(1/0.5 + 0.25) = 0.444444; d = 0 − 0.444444·0.5 = −0.222222; info = 0.25.
     const out = applySessionResults(input([true]));
     expect(out.applied[0]!.predicted).toBe(0.5);
-    expect(out.learner.skill).toBe(0.8);
+    expect(out.learner.skill).toBe(0.72);
+    expect(out.learner.skillVar).toBe(1.44);
     expect(out.learner.categories.math!.offset).toBe(0.4);
-    expect(out.items.q0).toEqual({ questionId: 'q0', difficulty: -0.5, answers: 1 });
+    expect(out.items.q0).toEqual({ questionId: 'q0', difficulty: -0.222222, answers: 1, info: 0.25 });
     expect(out.reviews.q0!.lastReviewedAt).toBe(NOW);
     expect(out.reviews.q0!.dueAt).toBeGreaterThan(NOW);
   });
 
-  it('gives learner and item their own uncertainty functions (practised learner, worked example)', () => {
-    // Learner θ = 1 after 100 answers, first answer in 'math'; item d = 1 after 50 answers.
-    // P = σ(0) = 0.5, wrong: r = −0.5.
-    // Learner K = 1.6/(1 + 0.28·100) = 0.055172 → θ = 1 − 0.027586 = 0.972414.
-    // Category K = 0.5·1.6/(1 + 0.28·0) = 0.8 → offset −0.4.
-    // Item K = 1/(1 + 0.02·50) = 0.5 → d = 1 + 0.25 = 1.25.
+  it('reads states written before the filter with their old uncertainty (practised learner, worked example)', () => {
+    // Learner θ = 1 after 100 answers without skillVar: v = 1.6/(1 + 0.28·100) = 0.055172, plus
+    // qAnswer 0.02 = 0.075172. Item d = 1 after 50 answers without info: info = 0.2·50 = 10,
+    // u = 1/(2 + 10) = 0.083333. P = σ(0) = 0.5, wrong: r = −0.5, I = 0.25.
+    // θ = 1 + (1/(1/0.075172 + 0.25))·(−0.5) = 1 − 0.073786·0.5 = 0.963107.
+    // Category K = 0.5·1.6 = 0.8 → offset −0.4.
+    // d = 1 + (1/(12 + 0.25))·0.5 = 1 + 0.040816 = 1.040816; info = 10.25.
     const base = input([false]);
     const out = applySessionResults({
       ...base,
-      learner: { ...createLearnerState('u1'), skill: 1, answers: 100 },
+      learner: { ...createLearnerState('u1'), skillVar: undefined, skill: 1, answers: 100 },
       items: { q0: { questionId: 'q0', difficulty: 1, answers: 50 } },
     });
-    expect(out.learner.skill).toBeCloseTo(0.972414, 6);
+    expect(out.learner.skill).toBeCloseTo(0.963107, 6);
+    expect(out.learner.skillVar).toBeCloseTo(0.073786, 6);
     expect(out.learner.categories.math!.offset).toBeCloseTo(-0.4, 9);
-    expect(out.items.q0).toEqual({ questionId: 'q0', difficulty: 1.25, answers: 51 });
+    expect(out.items.q0).toEqual({ questionId: 'q0', difficulty: 1.040816, answers: 51, info: 10.25 });
+  });
+
+  it('lets uncertainty grow back with time: the first answer after a break moves θ further', () => {
+    // Same learner and answer, once right after the last answer and once 30 days later:
+    // v = 0.2 + 0.02 vs 0.2 + 0.02 + 0.01·30 = 0.52; P = 0.5 → Δθ = v⁺·0.5.
+    const at = (days: number) =>
+      applySessionResults({
+        ...input([true]),
+        learner: { ...createLearnerState('u1'), skillVar: 0.2, answers: 200, lastAnsweredAt: NOW - days * 86_400_000 },
+      });
+    const soon = at(0);
+    const later = at(30);
+    expect(soon.learner.skill).toBeCloseTo(0.5 / (1 / 0.22 + 0.25), 6);
+    expect(later.learner.skill).toBeCloseTo(0.5 / (1 / 0.52 + 0.25), 6);
+    expect(later.learner.skill).toBeGreaterThan(soon.learner.skill * 2);
+  });
+
+  it('keeps K from collapsing: after 500 answers at the flow centre the gain stays near √(q/I)', () => {
+    let learner = createLearnerState('u1');
+    for (let i = 0; i < 500; i += 1) {
+      const out = applySessionResults({
+        ...input([i % 4 !== 0]),
+        learner,
+        now: NOW + i * 60_000,
+        answers: [{ questionId: 'q0', correct: i % 4 !== 0, answeredAt: NOW + i * 60_000 }],
+      });
+      learner = out.learner;
+    }
+    // Steady state of v = 1/(1/(v + 0.02) + I): I·v² + 0.02·I·v − 0.02 = 0, so with I between
+    // 0.1875 (P = 0.75) and 0.25 (P = 0.5) v lies between 0.273 and 0.318 (the old K(500) was 0.011).
+    expect(learner.skillVar!).toBeGreaterThan(0.27);
+    expect(learner.skillVar!).toBeLessThan(0.32);
+  });
+
+  it('runs the once-per-session steps once when answers come one at a time', () => {
+    const learner = { ...createLearnerState('u1'), difficultyOffset: 0.6, sessions: 3 };
+    const first = applySessionResults({ ...input([true]), learner });
+    expect(first.learner.difficultyOffset).toBe(0.3);
+    expect(first.learner.sessions).toBe(4);
+    const second = applySessionResults({ ...input([true]), learner: first.learner, continuing: true });
+    expect(second.learner.difficultyOffset).toBe(0.3);
+    expect(second.learner.sessions).toBe(4);
   });
 
   it('is deterministic and does not mutate its input', () => {

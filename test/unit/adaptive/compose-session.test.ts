@@ -164,4 +164,22 @@ describe('composeSession', () => {
     );
     expect(many.size).toBeGreaterThan(1);
   });
+
+  it('re-plans the rest of a session: positions from fromPosition on, never a question already asked', () => {
+    const whole = composeSession({ learner: learner(), candidates: pool(), now: NOW, seed: 's1' }).questions;
+    const asked = whole.slice(0, 2).map((q) => q.questionId);
+    const rest = composeSession({ learner: learner(), candidates: pool(), now: NOW, seed: 's1#2', fromPosition: 3, exclude: asked }).questions;
+    expect(rest.map((q) => q.position)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(rest.some((q) => asked.includes(q.questionId))).toBe(false);
+    // The tail keeps the whole session's curve: the peak stays at position 7.
+    expect(rest.find((q) => q.position === 7)!.phase).toBe('peak');
+  });
+
+  it('re-plans easier after two wrong answers (streak rule −0.5 and a lower skill)', () => {
+    const before = learner();
+    const after = { ...learner(), skill: 0.3 - 0.6, difficultyOffset: -0.5, streaks: { correct: 0, wrong: 2 } };
+    const plan = (l: LearnerState) => composeSession({ learner: l, candidates: pool(), now: NOW, seed: 'x', fromPosition: 3 }).questions;
+    const mean = (qs: Array<{ targetDifficulty: number }>) => qs.reduce((s, q) => s + q.targetDifficulty, 0) / qs.length;
+    expect(mean(plan(after))).toBeLessThan(mean(plan(before)) - 0.5);
+  });
 });

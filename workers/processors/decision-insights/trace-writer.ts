@@ -13,6 +13,7 @@ import {
   decisionWriteSeconds,
 } from '../../../observability/insight-metrics.js';
 import { MicroBatcher } from '../../runtime/micro-batcher.js';
+import { isDataError, onePerServices } from '../../runtime/per-services.js';
 import type { WorkerServices } from '../../runtime/processor.js';
 
 /** Partitions are prepared for the current month and this many after it. */
@@ -34,12 +35,6 @@ const SUB_MILLISECOND = /\.\d{4,}/;
 
 /** Stored now (true), stored before (false), or refused by Postgres for good (the error). */
 type Outcome = boolean | UnrecoverableError;
-
-/** SQLSTATE class 22 (data exception): the row itself is bad; retrying cannot help. */
-function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('22');
-}
 
 function unstorable(trace: DecisionTrace, error: unknown): UnrecoverableError {
   return new UnrecoverableError(`trace ${trace.decisionId} cannot be stored: ${(error as Error).message}`);
@@ -197,14 +192,5 @@ export class TraceWriter {
   }
 }
 
-const writers = new WeakMap<WorkerServices, TraceWriter>();
-
 /** The process's writer for these services (a test process may run several systems). */
-export function traceWriterFor(services: WorkerServices): TraceWriter {
-  let writer = writers.get(services);
-  if (!writer) {
-    writer = new TraceWriter(services);
-    writers.set(services, writer);
-  }
-  return writer;
-}
+export const traceWriterFor = onePerServices((services) => new TraceWriter(services));

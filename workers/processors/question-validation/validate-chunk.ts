@@ -1,7 +1,7 @@
 import { Job } from 'bullmq';
 import { type RowError, questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
-import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
-import { findStoredValidations, saveValidatedQuestions } from '../../../db/queries/questions.js';
+import { findStoredValidations, storeValidations } from '../../../db/queries/questions.js';
+import { observeValidations } from '../../../observability/learning-metrics.js';
 import { isQueueName } from '../../../pipelines/registry.js';
 import { type ProcessorContext, defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
@@ -10,7 +10,7 @@ import { type ScoredQuestion, validationEvent, validationTrace } from './validat
 /**
  * question-validation/validate-chunk: one chunk of a bulk import. Questions already stored with
  * the same content and model version are counted, not scored again; the rest are scored in one
- * thread hop and stored in one transaction.
+ * thread hop and stored in one statement.
  */
 export const validateChunkProcessor = defineProcessor('question-validation', 'validate-chunk', async (payload, ctx) => {
   const modelVersion = ctx.services.bloom.modelVersion;
@@ -46,10 +46,9 @@ export const validateChunkProcessor = defineProcessor('question-validation', 'va
   });
   for (const q of toStore) count(q.score.level, q.score.passed);
 
-  await ctx.db.transaction().execute(async (trx) => {
-    await saveValidatedQuestions(trx, toStore);
-    await recordAnalyticsEvents(trx, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
-  });
+  await storeValidations(ctx.db, toStore, toStore.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
+  await ctx.services.cache.invalidate('question', toStore.map((q) => q.id));
+  observeValidations(toStore.map((q) => q.score));
   await sendTraces(ctx, toStore.map((q) => validationTrace(q, ctx.job.enqueuedAt)));
   await reportImportProgress(ctx, payload.importId, payload.chunkIndex);
 

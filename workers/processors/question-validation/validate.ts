@@ -1,30 +1,22 @@
-import { questionContentHash, questionIdFor, type ValidationResult } from '../../../core/contracts/question-contracts.js';
-import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
-import { findStoredValidations, saveValidatedQuestions, toValidationResult } from '../../../db/queries/questions.js';
+import { questionContentHash, questionIdFor } from '../../../core/contracts/question-contracts.js';
 import { defineProcessor } from '../../runtime/processor.js';
-import { sendTraces } from '../../runtime/send-trace.js';
-import { validationEvent, validationTrace } from './validation-records.js';
+import { validationBatcherFor } from './validation-batcher.js';
 
 /**
  * question-validation/validate: scores one question on the Bloom pool and stores it with its
- * validation. A question whose content and model version are already stored is not scored again.
+ * validation. The work is shared with the other `validate` jobs in flight in this process — one
+ * lookup, one scoring call, one write and one trace job per batch (validation-batcher.ts). A
+ * question whose content and model version are already stored is not scored again.
  */
 export const validateProcessor = defineProcessor('question-validation', 'validate', async ({ question }, ctx) => {
+  // Hashed once here; the batcher, the store, the event and the trace all reuse it.
   const contentHash = questionContentHash(question);
-  const questionId = questionIdFor(question, contentHash);
-  const modelVersion = ctx.services.bloom.modelVersion;
-
-  const [stored] = await findStoredValidations(ctx.db, [{ id: questionId, contentHash }], modelVersion);
-  if (stored) {
-    ctx.log.debug({ questionId }, 'already validated with this model; reusing the stored result');
-    return toValidationResult(stored) as ValidationResult;
-  }
-
-  const scored = { id: questionId, contentHash, input: question, score: await ctx.services.bloom.score(question) };
-  await ctx.db.transaction().execute(async (trx) => {
-    await saveValidatedQuestions(trx, [scored]);
-    await recordAnalyticsEvents(trx, [validationEvent(scored, ctx.job.enqueuedAt)]);
+  const { result } = await validationBatcherFor(ctx.services).validate({
+    id: questionIdFor(question, contentHash),
+    contentHash,
+    question,
+    enqueuedAt: ctx.job.enqueuedAt,
+    log: ctx.log,
   });
-  await sendTraces(ctx, [validationTrace(scored, ctx.job.enqueuedAt)]);
-  return { questionId, ...scored.score };
+  return result;
 });

@@ -15,6 +15,7 @@ export const gdprEraseProcessor = defineProcessor('retention-cleanup', 'gdpr-era
   const erasedAt = await eraseLearner(ctx.db, userId, ctx.services.now());
   // Cache hits never touch Postgres: drop the learner's cached traces so none is served again.
   await evictLearnerInsights(ctx.db, new DecisionInsightCache(ctx.services.redis, ctx.services.config.QUEUE_PREFIX), userId);
+  await ctx.services.cache.invalidate('profile', [userId]);
   await deleteLearnerExports(ctx.db, userId);
   // The purge happens at the first sweep once deleted_at is older than the grace period.
   const hardDeleteAfter = purgeDueAt(erasedAt);

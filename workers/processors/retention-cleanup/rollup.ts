@@ -1,4 +1,4 @@
-import { rollupDay } from '../../../db/queries/analytics.js';
+import { calibrationByDay, rollupDay, storeDailyCalibration } from '../../../db/queries/analytics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 
 /** The UTC calendar day before `now`, as YYYY-MM-DD. */
@@ -14,6 +14,9 @@ export function previousUtcDay(now: Date): string {
 export const rollupProcessor = defineProcessor('retention-cleanup', 'rollup', async (payload, ctx) => {
   const day = payload.day ?? previousUtcDay(ctx.services.now());
   const row = await rollupDay(ctx.db, day);
+  // Predicted vs observed success of the day's answers (log-loss, Brier, ECE, AUC).
+  const [calibration] = (await calibrationByDay(ctx.db, day, day)).days;
+  await storeDailyCalibration(ctx.db, day, calibration ?? null);
   ctx.log.info({ day, sessions: row.sessions, activeLearners: row.activeLearners }, 'analytics rolled up');
-  return row;
+  return { ...row, ...(calibration ? { calibration } : {}) };
 });

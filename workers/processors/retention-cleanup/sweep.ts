@@ -20,6 +20,10 @@ export const sweepProcessor = defineProcessor('retention-cleanup', 'sweep', asyn
   const outcome = await sweepRetention(ctx.db, { asOf: at, batchSize: config.RETENTION_BATCH_SIZE, signal: ctx.signal });
   const exportsRemoved = await deleteExpiredLearnerExports(ctx.db, at);
 
+  // Sessions (and purged learners' profiles) deleted in bulk: their ids are not at hand, and the
+  // sweep runs once a day, so the families go whole.
+  if ((outcome.deleted.sessions ?? 0) > 0) await ctx.services.cache.clear('session');
+  if (outcome.purgedLearners > 0) await ctx.services.cache.clear('profile');
   for (const [table, n] of Object.entries(outcome.deleted)) retentionRowsDeleted.inc({ table }, n);
   for (const [table, n] of Object.entries(outcome.archived)) retentionRowsArchived.inc({ table }, n);
   retentionPartitionsDropped.inc(outcome.droppedPartitions.length);

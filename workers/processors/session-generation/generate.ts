@@ -1,27 +1,20 @@
 import { UnrecoverableError } from 'bullmq';
 import { ADAPTIVE_MODEL_VERSION } from '../../../core/adaptive-config.js';
 import { analyticsEventId } from '../../../core/contracts/analytics-events.js';
+import { toSessionQuestion } from '../../../core/contracts/session-contracts.js';
 import { derivedId } from '../../../core/contracts/derived-ids.js';
 import { createLearnerState } from '../../../core/learner/learner-state.js';
 import { composeSession } from '../../../core/session/compose-session.js';
 import { recordAnalyticsEvents } from '../../../db/queries/analytics.js';
 import { loadLearner } from '../../../db/queries/learners.js';
 import { getSession, insertSession, loadSessionCandidates } from '../../../db/queries/sessions.js';
+import { sessionQuestions } from '../../../observability/learning-metrics.js';
 import { defineProcessor } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 
 /** How many questions (nearest the learner's skill, plus every due review) the composer sees. */
-const CANDIDATE_POOL = 400;
+export const CANDIDATE_POOL = 400;
 
-const toResultQuestion = (q: { questionId: string; position: number; targetDifficulty: number; predictedSuccess: number; reason: string; targetSuccess?: number; phase?: string }) => ({
-  questionId: q.questionId,
-  position: q.position,
-  targetDifficulty: q.targetDifficulty,
-  predictedSuccess: q.predictedSuccess,
-  reason: q.reason,
-  targetSuccess: q.targetSuccess,
-  phase: q.phase as 'warm-up' | 'build-up' | 'peak' | 'cool-down' | undefined,
-});
 
 /**
  * session-generation/generate: composes a session from the learner model and the question pool
@@ -31,7 +24,7 @@ const toResultQuestion = (q: { questionId: string; position: number; targetDiffi
 export const generateSessionProcessor = defineProcessor('session-generation', 'generate', async (payload, ctx) => {
   const sessionId = derivedId('s', ctx.job.id);
   const stored = await getSession(ctx.db, sessionId);
-  if (stored) return { sessionId, questions: stored.questions.map(toResultQuestion) };
+  if (stored) return { sessionId, questions: stored.questions.map(toSessionQuestion) };
 
   const learner = await loadLearner(ctx.db, payload.userId);
   if (learner.status === 'erased') throw new UnrecoverableError(`learner ${payload.userId} has been erased`);
@@ -70,6 +63,7 @@ export const generateSessionProcessor = defineProcessor('session-generation', 'g
       },
     ]);
   });
+  sessionQuestions.observe(questions.length);
   await sendTraces(ctx, [
     {
       decisionId: `session-${sessionId}`,
@@ -82,5 +76,5 @@ export const generateSessionProcessor = defineProcessor('session-generation', 'g
       modelVersion: trace.modelVersion ?? ADAPTIVE_MODEL_VERSION,
     },
   ]);
-  return { sessionId, questions: questions.map(toResultQuestion) };
+  return { sessionId, questions: questions.map(toSessionQuestion) };
 });
