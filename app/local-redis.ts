@@ -38,7 +38,15 @@ export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
 
-export async function startLocalRedis(options: { dataDir: string; port: number; persistent?: boolean }): Promise<LocalRedisHandle> {
+export async function startLocalRedis(options: {
+  dataDir: string;
+  port: number;
+  persistent?: boolean;
+  /** More redis-server arguments (the cluster helper adds `--cluster-enabled yes` …). */
+  extraArgs?: readonly string[];
+  /** The password to require (the cluster helper gives every node the same); default: the data directory's own. */
+  password?: string;
+}): Promise<LocalRedisHandle> {
   if (!redisServerAvailable()) throw new RedisNotInstalledError();
   const dir = resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -46,7 +54,7 @@ export async function startLocalRedis(options: { dataDir: string; port: number; 
   // A redis-server left behind by a killed run would write the same AOF: stop it first.
   await stopOrphan(pidFile, 'redis-server', 'SIGTERM');
   // The password goes in a config file (0600), not on the command line, where `ps` would show it.
-  const password = readOrCreateSecret(join(dir, 'redis.password'));
+  const password = options.password ?? readOrCreateSecret(join(dir, 'redis.password'));
   const configFile = join(dir, 'redis.conf');
   writeFileSync(configFile, `requirepass ${password}\n`, { mode: 0o600 });
 
@@ -62,6 +70,7 @@ export async function startLocalRedis(options: { dataDir: string; port: number; 
     '--appendonly', persistent ? 'yes' : 'no',
     '--appendfsync', 'everysec',
     '--save', '',
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -18,15 +18,15 @@ import { setQueueDepthSource } from '../observability/job-metrics.js';
 import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
 import type { Logger } from '../observability/logger.js';
 import { Producer } from '../pipelines/producer.js';
-import { createRedisConnection, waitForRedis } from '../pipelines/redis-connection.js';
+import { assertRedisTopology, createRedisConnection, waitForRedis } from '../pipelines/redis-connection.js';
 import { readQueueStatus } from '../pipelines/queue-status.js';
 import type { QueueName } from '../pipelines/registry.js';
-import { registerSchedulers } from '../pipelines/schedulers.js';
 import { BloomPool } from '../workers/bloom/bloom-pool.js';
 import { processors } from '../workers/processors/index.js';
 import type { WorkerServices } from '../workers/runtime/processor.js';
 import { type WorkerGroup, startWorkers } from '../workers/runtime/run-workers.js';
 import { developmentKeys } from './development-keys.js';
+import { applySchedules } from './schedules.js';
 
 export interface SystemRoles {
   ingress: boolean;
@@ -109,7 +109,17 @@ export async function startSystem(options: SystemOptions): Promise<System> {
 
   const producerConnection = createRedisConnection(options.redisUrl, 'producer');
   const workerConnection = createRedisConnection(options.redisUrl, 'worker');
-  await Promise.all([waitForRedis(producerConnection), waitForRedis(workerConnection)]);
+  try {
+    await Promise.all([waitForRedis(producerConnection), waitForRedis(workerConnection)]);
+    // Refuses a single-node URL on a cluster node and an untagged prefix on a cluster, before
+    // anything is written (the config schema already refuses the latter for a cluster URL).
+    await assertRedisTopology(producerConnection, config.QUEUE_PREFIX);
+  } catch (error) {
+    producerConnection.disconnect();
+    workerConnection.disconnect();
+    await db.destroy();
+    throw error;
+  }
   const producer = new Producer(producerConnection, config.QUEUE_PREFIX);
   const requestStats = new ClusterRequestStats(producerConnection, config.QUEUE_PREFIX);
   const cache = new ReadThroughCache({
@@ -153,7 +163,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   if (roles.workers.includes('question-validation')) void services.bloom;
 
   if (roles.schedulers) {
-    const ids = await registerSchedulers(producer, config);
+    const ids = await applySchedules(db, producer, config, logger);
     logger.info({ schedulers: ids }, 'job schedulers registered');
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../pipelines/redis-connection.js';
 import type { Config } from '../core/config/config-schema.js';
 import type { ReadThroughCache } from '../db/cache/read-through-cache.js';
 import type { Db } from '../db/database.js';
@@ -14,7 +14,7 @@ export interface IngressContext {
   db: Db;
   producer: Producer;
   /** General-purpose client (caches, rate limits); fails fast when Redis is down. */
-  redis: Redis;
+  redis: RedisClient;
   waiter: JobWaiter;
   keys: KeyRing;
   logger: Logger;

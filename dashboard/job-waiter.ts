@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Job, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../pipelines/redis-connection.js';
 import { QueueUnavailableError } from '../pipelines/redis-connection.js';
 import type { QueueName } from '../pipelines/registry.js';
 
@@ -18,7 +18,7 @@ export class JobWaiter {
   private readonly released = new AbortController();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly prefix: string,
     private readonly queueFor: (name: QueueName) => import('bullmq').Queue,
   ) {

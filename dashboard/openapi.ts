@@ -55,7 +55,7 @@ export const routeDocs: RouteDoc[] = [
   { method: 'post', path: '/api/admin/queues/{queue}/replay-failed', scope: 'operator', summary: 'Replay dead-lettered jobs of a queue with a fresh attempt budget (?limit); 200 {replayed}.' },
   { method: 'get', path: '/healthz', scope: 'none', summary: 'Liveness: {status, timestamp}.' },
   { method: 'get', path: '/health', scope: 'none', summary: 'Liveness (alias of /healthz): {status, timestamp}.' },
-  { method: 'get', path: '/readyz', scope: 'none', summary: 'Readiness: Redis and Postgres answer, not shutting down.' },
+  { method: 'get', path: '/readyz', scope: 'none', summary: 'Readiness: Redis (on a cluster: CLUSTER INFO cluster_state:ok on every master) and Postgres answer, not shutting down.' },
   { method: 'get', path: '/ready', scope: 'none', summary: 'Readiness (alias of /readyz).' },
   { method: 'get', path: '/metrics', scope: 'none', summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set).' },
   { method: 'get', path: '/openapi.json', scope: 'none', summary: 'This document.' },

@@ -197,6 +197,15 @@ export interface FeedbackApplicationsTable {
   created_at: Generated<Date>;
 }
 
+export interface JobSchedulesTable {
+  queue_prefix: string;
+  version: number;
+  hash: string;
+  entries: Json<unknown[]>;
+  updated_at: Generated<Date>;
+  updated_by: string;
+}
+
 export interface LearnerExportsTable {
   export_id: string;
   learner_id: string;
@@ -240,6 +249,7 @@ export interface Database {
   learner_exports: LearnerExportsTable;
   backup_files: BackupFilesTable;
   erasure_ledger: ErasureLedgerTable;
+  job_schedules: JobSchedulesTable;
 }
 
 export type { JSONColumnType };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { histogramQuantile } from '../core/alerts/histogram-quantile.js';
 import { cacheLookups } from './learning-metrics.js';
 import { MinuteCounterRecorder, readMinuteCounters } from './minute-counters.js';
@@ -26,7 +26,7 @@ export class ClusterRequestStats {
   private readonly requests: MinuteCounterRecorder;
   private readonly lookups: MinuteCounterRecorder;
 
-  constructor(redis: Redis, prefix: string, flushEveryMs = 1_000) {
+  constructor(redis: Redis | Cluster, prefix: string, flushEveryMs = 1_000) {
     this.requests = new MinuteCounterRecorder(redis, requestKey(prefix), flushEveryMs);
     this.lookups = new MinuteCounterRecorder(redis, cacheKey(prefix), flushEveryMs);
   }
@@ -60,7 +60,7 @@ export interface RequestFigures {
 }
 
 /** API requests over the last `minutes`: count, p50 and p99 (ms), share of 5xx; undefined figures without requests. */
-export async function readRequestFigures(redis: Redis, prefix: string, minutes: number, nowMs: number): Promise<RequestFigures> {
+export async function readRequestFigures(redis: Redis | Cluster, prefix: string, minutes: number, nowMs: number): Promise<RequestFigures> {
   const sums = await readMinuteCounters(redis, requestKey(prefix), minutes, nowMs);
   const counts = requestLatencyBucketsMs.map((_, i) => sums.get(`b${i}`) ?? 0).concat(sums.get(`b${requestLatencyBucketsMs.length}`) ?? 0);
   const requests = counts.reduce((a, b) => a + b, 0);
@@ -74,7 +74,7 @@ export async function readRequestFigures(redis: Redis, prefix: string, minutes: 
 }
 
 /** Cache lookups over the last `minutes`: hits ÷ lookups across families, and per family; undefined without lookups. */
-export async function readCacheHitRates(redis: Redis, prefix: string, minutes: number, nowMs: number) {
+export async function readCacheHitRates(redis: Redis | Cluster, prefix: string, minutes: number, nowMs: number) {
   const sums = await readMinuteCounters(redis, cacheKey(prefix), minutes, nowMs);
   const families = new Map<string, { hits: number; misses: number }>();
   for (const [field, n] of sums) {

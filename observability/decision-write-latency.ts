@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { histogramQuantile } from '../core/alerts/histogram-quantile.js';
 import { redisKeys } from '../core/contracts/ids.js';
 
@@ -26,7 +26,7 @@ function bucketOf(ms: number): number {
  * Records one write latency or a batch of them (ms), in one round trip. Best effort, never rejects:
  * a Redis hiccup must not fail a trace write. `prefix` is the QUEUE_PREFIX.
  */
-export async function recordDecisionWriteLatency(redis: Redis, prefix: string, ms: number | readonly number[], atMs = Date.now()): Promise<void> {
+export async function recordDecisionWriteLatency(redis: Redis | Cluster, prefix: string, ms: number | readonly number[], atMs = Date.now()): Promise<void> {
   const values = typeof ms === 'number' ? [ms] : ms;
   if (values.length === 0) return;
   const perBucket = new Map<number, number>();
@@ -39,7 +39,7 @@ export async function recordDecisionWriteLatency(redis: Redis, prefix: string, m
 }
 
 /** Writes and p99 (ms) over the current minute and the `minutes - 1` before it; p99 undefined when none. */
-export async function readDecisionWriteP99(redis: Redis, prefix: string, minutes: number, nowMs: number): Promise<{ count: number; p99Ms?: number }> {
+export async function readDecisionWriteP99(redis: Redis | Cluster, prefix: string, minutes: number, nowMs: number): Promise<{ count: number; p99Ms?: number }> {
   const current = Math.floor(nowMs / 60_000);
   const pipeline = redis.pipeline();
   for (let m = current - minutes + 1; m <= current; m++) pipeline.hgetall(minuteKey(prefix, m));

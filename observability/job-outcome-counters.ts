@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { MinuteCounterRecorder, readMinuteCounters } from './minute-counters.js';
 import { redisKeys } from '../core/contracts/ids.js';
 
@@ -20,7 +20,7 @@ const minuteKey = (prefix: string) => (minute: number) => redisKeys.jobOutcomeMi
 export class JobOutcomeRecorder {
   private readonly counters: MinuteCounterRecorder;
 
-  constructor(redis: Redis, prefix: string, flushEveryMs = 1_000) {
+  constructor(redis: Redis | Cluster, prefix: string, flushEveryMs = 1_000) {
     this.counters = new MinuteCounterRecorder(redis, minuteKey(prefix), flushEveryMs);
   }
 
@@ -39,7 +39,7 @@ export class JobOutcomeRecorder {
 }
 
 /** Counts per queue over the current minute and the `minutes - 1` before it. */
-export async function readJobOutcomes(redis: Redis, prefix: string, minutes: number, nowMs: number): Promise<Map<string, OutcomeCounts>> {
+export async function readJobOutcomes(redis: Redis | Cluster, prefix: string, minutes: number, nowMs: number): Promise<Map<string, OutcomeCounts>> {
   const byQueue = new Map<string, OutcomeCounts>();
   for (const [field, count] of await readMinuteCounters(redis, minuteKey(prefix), minutes, nowMs)) {
     const bar = field.lastIndexOf('|');

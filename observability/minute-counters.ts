@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * Counters per minute in Redis, shared by every process, for signals the alert engine must see
@@ -18,7 +18,7 @@ export class MinuteCounterRecorder {
 
   /** `keyOf(minute)` names the hash of one minute (epoch minutes); it carries the QUEUE_PREFIX. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly keyOf: (minute: number) => string,
     flushEveryMs = 1_000,
   ) {
@@ -55,7 +55,7 @@ export class MinuteCounterRecorder {
 }
 
 /** Field → count summed over the current minute and the `minutes - 1` before it. */
-export async function readMinuteCounters(redis: Redis, keyOf: (minute: number) => string, minutes: number, nowMs: number): Promise<Map<string, number>> {
+export async function readMinuteCounters(redis: Redis | Cluster, keyOf: (minute: number) => string, minutes: number, nowMs: number): Promise<Map<string, number>> {
   const current = Math.floor(nowMs / 60_000);
   const pipeline = redis.pipeline();
   for (let m = current - minutes + 1; m <= current; m++) pipeline.hgetall(keyOf(m));

@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 
 /** Job states whose records stay in Redis after a job ran (or before it runs). Active jobs are locked. */
 const removableStates = ['completed', 'failed', 'waiting', 'delayed', 'prioritized', 'waiting-children'] as const;
@@ -20,7 +20,7 @@ const page = 500;
  */
 export async function eraseLearnerFromQueues(
   queues: readonly Queue[],
-  redis: Redis,
+  redis: RedisClient,
   userId: string,
   options: { keep?: (queue: string, jobId: string) => boolean } = {},
 ): Promise<{ jobs: number; events: number }> {
@@ -49,7 +49,7 @@ export async function eraseLearnerFromQueues(
 }
 
 /** XDELs the entries of one event stream whose fields mention the learner. */
-async function eraseFromEventStream(redis: Redis, key: string, mentions: (text: string) => boolean, keep: (jobId: string) => boolean): Promise<number> {
+async function eraseFromEventStream(redis: RedisClient, key: string, mentions: (text: string) => boolean, keep: (jobId: string) => boolean): Promise<number> {
   let removed = 0;
   let from = '-';
   for (;;) {

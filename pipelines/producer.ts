@@ -1,5 +1,5 @@
 import { FlowProducer, type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { z } from 'zod';
 import { type JobName, type PayloadOf, type QueueName, jobDefinition, queueNames } from './registry.js';
 
@@ -32,7 +32,7 @@ export class Producer {
   private flowProducer?: FlowProducer;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly prefix: string,
   ) {}
 

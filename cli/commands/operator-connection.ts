@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { provideInfrastructure } from '../../app/infrastructure.js';
 import type { Config } from '../../core/config/config-schema.js';
 import { ReadThroughCache } from '../../db/cache/read-through-cache.js';
@@ -12,7 +12,7 @@ export interface OperatorConnection {
   config: Config;
   db: Db;
   /** Fails fast when Redis is away (producer role): a command reports it, never hangs. */
-  redis: Redis;
+  redis: Redis | Cluster;
   producer: Producer;
   /** The system's read cache: invalidations and clears reach every running process's L1. */
   cache: ReadThroughCache;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type AlertRuleOverrides, alertRuleOverridesSchema, applyRuleOverrides } from '../alerts/alert-rule.js';
 import { defaultAlertRules } from '../alerts/default-alert-rules.js';
+import { clusterUrl, hashTagOf, isClusterUrl, parseClusterNodes, parseRedisTarget } from './redis-target.js';
 
 /**
  * The one schema over the process environment. `parseConfig` is the only reader of environment
@@ -57,7 +58,28 @@ const cron = z.string().trim().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron patte
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  // redis+cluster://host:port,host:port (rediss+cluster:// for TLS) names a Redis Cluster.
+  REDIS_URL: optionalUrl(['redis', 'rediss', 'redis+cluster', 'rediss+cluster']).superRefine((v, ctx) => {
+    if (v === undefined || !isClusterUrl(v)) return;
+    try {
+      parseRedisTarget(v);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cluster URL ${(error as Error).message}` });
+    }
+  }),
+  /** Seed nodes of a Redis Cluster, `host:port,host:port`; credentials and TLS come from REDIS_URL if set. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      try {
+        return parseClusterNodes(raw);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `must be host:port,host:port,…: ${(error as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
@@ -131,6 +153,10 @@ export const configSchema = z.object({
   /** Level → difficulty recalibration (feedback-loop/recalibrate); hourly so new banks calibrate within a day. */
   CRON_RECALIBRATION: cron.default('17 * * * *'),
   ALERT_EVALUATION_INTERVAL_MS: positiveInt.default(15_000),
+  // The version of the schedules above (CRON_*, SCHEDULER_TZ, ALERT_EVALUATION_INTERVAL_MS). Every
+  // process must run with the same; to change the schedules, change them AND raise this. A process
+  // whose schedules differ from the stored ones at an equal or lower version warns and keeps them.
+  SCHEDULES_VERSION: positiveInt.default(1),
   // JSON object by rule id, e.g. {"queue-depth-high":{"threshold":1000,"forSeconds":300}} (core/alerts).
   ALERT_RULE_OVERRIDES: z
     .string()
@@ -163,7 +189,20 @@ export const configSchema = z.object({
   // recover faster after a crash but risk stalling a job whose event loop is blocked that long.
   WORKER_LOCK_DURATION_MS: positiveInt.min(1_000).default(30_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.min(500).default(15_000),
-});
+})
+  // One Redis target for everyone: REDIS_CLUSTER_NODES becomes the equivalent redis+cluster:// URL.
+  .transform(({ REDIS_CLUSTER_NODES, ...config }) =>
+    REDIS_CLUSTER_NODES ? { ...config, REDIS_URL: clusterUrl(REDIS_CLUSTER_NODES, config.REDIS_URL) } : config,
+  )
+  .superRefine((config, ctx) => {
+    if (config.REDIS_URL && isClusterUrl(config.REDIS_URL) && hashTagOf(config.QUEUE_PREFIX) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QUEUE_PREFIX'],
+        message: `must contain a hash tag such as {learnloop} on Redis Cluster (every key must hash to one slot); got "${config.QUEUE_PREFIX}"`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

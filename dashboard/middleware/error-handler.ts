@@ -16,10 +16,16 @@ export function isDatabaseUnavailable(error: Error): boolean {
   return /the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command|Connection terminated unexpectedly|timeout exceeded when trying to connect/i.test(error.message);
 }
 
-/** A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. */
+/**
+ * A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. On
+ * Redis Cluster also a cluster that is down (CLUSTERDOWN), a slot map that cannot be refreshed, and
+ * redirections or TRYAGAIN retries that outlast the client's budget (a long slot migration).
+ */
 function isRedisUnavailable(error: Error): boolean {
   if (error instanceof QueueUnavailableError) return true;
-  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request/i.test(error.message);
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|max retries per request|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/i.test(
+    error.message,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import { type RedisClient, isCluster } from '../../pipelines/redis-connection.js';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Logger } from '../../observability/logger.js';
 import { redisKeys } from '../../core/contracts/ids.js';
@@ -15,7 +15,7 @@ const probePaths = new Set(['/healthz', '/health', '/readyz', '/ready']);
 const storeTimeoutMs = 1_000;
 
 export interface RateLimitOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyRing;
   /** Requests per minute per API key (RATE_LIMIT_PER_MINUTE). */
   perMinute: number;
@@ -34,11 +34,23 @@ export interface RateLimitOptions {
  * life of the process, and the limiter would never count again. A script's SHA is by definition the
  * SHA-1 of its text, so on a failed load we answer with that: the next EVALSHA then either works or
  * gets NOSCRIPT, on which the store loads the script again.
+ *
+ * On Redis Cluster a keyless `SCRIPT LOAD` goes to one node at random while the EVALSHA goes to the
+ * node owning the key's slot, so the script is loaded on every master (a node that joins later, or
+ * a slot that moves, answers NOSCRIPT once and the store loads it again everywhere).
  */
-function boundedSendCommand(redis: Redis) {
+function boundedSendCommand(redis: RedisClient) {
+  const send = (command: string, rest: string[]): Promise<RedisReply> => {
+    if (isCluster(redis) && command.toUpperCase() === 'SCRIPT' && rest[0]?.toUpperCase() === 'LOAD') {
+      const masters = redis.nodes('master');
+      if (masters.length === 0) return Promise.reject(new Error('rate-limit store: no Redis Cluster master connected'));
+      return Promise.all(masters.map((node) => node.call(command, ...rest) as Promise<RedisReply>)).then((shas) => shas[0]!);
+    }
+    return redis.call(command, ...rest) as Promise<RedisReply>;
+  };
   return async (...args: string[]): Promise<RedisReply> => {
     const [command, ...rest] = args;
-    const call = redis.call(command!, ...rest) as Promise<RedisReply>;
+    const call = send(command!, rest);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`rate-limit store: no answer from Redis within ${storeTimeoutMs} ms`)), storeTimeoutMs);

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
+import { checkRedisReady } from '../../pipelines/redis-connection.js';
 import type { IngressContext } from '../ingress-context.js';
 
 async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<'ok' | string> {
@@ -15,7 +16,8 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<
 }
 
 /**
- * Liveness says the process runs; readiness says it can do work (Redis and Postgres answer).
+ * Liveness says the process runs; readiness says it can do work: Redis answers (on a cluster, every
+ * master reports cluster_state:ok) and Postgres answers.
  * `/health` and `/ready` are the same probes under the paths the seeds' Kubernetes manifests use;
  * `/health` also carries the server's time so a probe log shows which answer is which.
  */
@@ -30,7 +32,7 @@ export function healthRoutes(ctx: IngressContext): Router {
       return;
     }
     const [redis, postgres] = await Promise.all([
-      check(() => ctx.redis.ping()),
+      check(() => checkRedisReady(ctx.redis)),
       check(() => sql`SELECT 1`.execute(ctx.db)),
     ]);
     const ready = redis === 'ok' && postgres === 'ok';

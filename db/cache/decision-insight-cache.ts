@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import type { Db } from '../database.js';
 import { listDecisionIdsOfLearner } from '../queries/decision-insights.js';
@@ -15,7 +15,7 @@ export const DECISION_INSIGHT_CACHE_TTL_SECONDS = 300;
  */
 export class DecisionInsightCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly ttlSeconds = DECISION_INSIGHT_CACHE_TTL_SECONDS,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { cacheLookups } from '../../observability/learning-metrics.js';
 import { type CacheFamily, cacheKey, cacheKeyPattern } from './cache-keys.js';
@@ -17,7 +17,7 @@ return 0`;
 type Invalidation = { family: CacheFamily; ids?: string[] };
 
 export interface ReadThroughCacheOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   prefix: string;
   /** Counts lookups cluster-wide (the cache-hit-rate alert); the process's Prometheus counter is always kept. */
   onLookup?: (family: CacheFamily, hit: boolean) => void;
@@ -46,7 +46,7 @@ export class ReadThroughCache {
   private readonly l1: LRUCache<string, { value: unknown }>;
   private readonly epochs = new Map<string, number>();
   private generation = 0;
-  private subscriber?: Redis;
+  private subscriber?: Redis | Cluster;
   readonly channel: string;
 
   constructor(private readonly options: ReadThroughCacheOptions) {
@@ -157,9 +157,14 @@ export class ReadThroughCache {
   async clear(family?: CacheFamily): Promise<number> {
     this.dropLocal('all', family);
     let removed = 0;
-    const stream = this.options.redis.scanStream({ match: cacheKeyPattern(this.options.prefix, family), count: 500 });
-    for await (const keys of stream as AsyncIterable<string[]>) {
-      if (keys.length > 0) removed += await this.options.redis.unlink(...keys);
+    // SCAN walks one server: on Redis Cluster, walk every master (a cluster client has no scanStream).
+    const redis = this.options.redis;
+    const servers = 'nodes' in redis && typeof redis.nodes === 'function' ? (redis as Cluster).nodes('master') : [redis as Redis];
+    for (const server of servers) {
+      const stream = server.scanStream({ match: cacheKeyPattern(this.options.prefix, family), count: 500 });
+      for await (const keys of stream as AsyncIterable<string[]>) {
+        if (keys.length > 0) removed += await redis.unlink(...keys);
+      }
     }
     for (const f of family ? [family] : (['question', 'profile', 'session', 'insight'] as const)) {
       await this.options.redis.publish(this.channel, JSON.stringify({ family: f } satisfies Invalidation));
@@ -168,7 +173,7 @@ export class ReadThroughCache {
   }
 
   /** Hears other processes' invalidations on `subscriber` (a connection of its own, in subscriber mode from now on). */
-  async listen(subscriber: Redis): Promise<void> {
+  async listen(subscriber: Redis | Cluster): Promise<void> {
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;

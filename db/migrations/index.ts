@@ -8,6 +8,7 @@ import * as appSecrets from './0010_app_secrets.js';
 import * as candidateDifficultyIndex from './0010_candidate_difficulty_index.js';
 import * as difficultyCalibration from './0013_difficulty_calibration.js';
 import * as alertRules from './0016_alert_rules.js';
+import * as jobSchedules from './0017_job_schedules.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0010_candidate_difficulty_index': candidateDifficultyIndex,
   '0013_difficulty_calibration': difficultyCalibration,
   '0016_alert_rules': alertRules,
+  '0017_job_schedules': jobSchedules,
 };

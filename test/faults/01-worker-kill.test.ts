@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Producer } from '../../pipelines/producer.js';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
@@ -17,7 +17,7 @@ import { recordScenario } from './support/scenario-result.js';
 const total = 5_000;
 const queue = 'question-validation' as const;
 let databaseUrl: string;
-let connection: Redis;
+let connection: RedisClient;
 let producer: Producer;
 let env: Record<string, string>;
 const workers: RoleProcess[] = [];

@@ -4,7 +4,8 @@ import { findFreePort } from '../../app/free-port.js';
 import { Producer } from '../../pipelines/producer.js';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
 import { createTestDatabase, producerKey } from '../support/test-system.js';
-import { type RestartableRedis, queryRows, restartableRedis } from './support/fault-servers.js';
+import { type RestartableRedis, restartableRedis } from './support/fault-servers.js';
+import { duplicatedValidations, postQuestion, validatedQuestionIds } from './support/question-flow.js';
 import { type RoleProcess, sleep, spawnRole, waitFor } from './support/processes.js';
 import { recordScenario } from './support/scenario-result.js';
 
@@ -47,27 +48,8 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-type Outcome = { status: 'accepted'; id: string } | { status: 'unavailable' } | { status: 'hung' } | { status: 'unexpected'; detail: string };
-
-async function post(i: number): Promise<Outcome> {
-  const id = `redis-${i}`;
-  try {
-    const res = await fetch(`${baseUrl}/api/questions/validate`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${producerKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, text: `Describe what happens to request ${i} when the cache server restarts.`, type: 'short_answer' }),
-      // "At once" generously: a request that takes 10 s while Redis is away counts as hung.
-      signal: AbortSignal.timeout(10_000),
-    });
-    const body = (await res.json()) as { jobId?: string; error?: { code: string } };
-    if (res.status === 202 && body.jobId) return { status: 'accepted', id };
-    if (res.status === 503 && body.error?.code === 'unavailable' && res.headers.get('retry-after')) return { status: 'unavailable' };
-    return { status: 'unexpected', detail: `${res.status} ${JSON.stringify(body).slice(0, 200)}` };
-  } catch (error) {
-    if ((error as Error).name === 'TimeoutError') return { status: 'hung' };
-    return { status: 'unexpected', detail: (error as Error).message };
-  }
-}
+// "At once" generously: a request that takes 10 s while Redis is away counts as hung.
+const post = (i: number) => postQuestion(baseUrl, `redis-${i}`, `Describe what happens to request ${i} when the cache server restarts.`, 10_000);
 
 describe('scenario 2: Redis restarts while jobs flow', () => {
   it('completes every job acknowledged with 202; answers 503 at once while Redis is away', async () => {
@@ -110,10 +92,7 @@ describe('scenario 2: Redis restarts while jobs flow', () => {
     const probe = await fetch(`${baseUrl}/api/jobs/${queue}/no-such-job`, { headers: { authorization: `Bearer ${producerKey}` } });
     const rateLimitAfterRestart = probe.headers.get('ratelimit');
 
-    const storedIds = async () =>
-      new Set(
-        (await queryRows<{ id: string }>(databaseUrl, "SELECT DISTINCT question_id AS id FROM question_validations WHERE question_id LIKE 'redis-%'")).map((r) => r.id),
-      );
+    const storedIds = () => validatedQuestionIds(databaseUrl, 'redis-');
     let storedSet = new Set<string>();
     await waitFor(
       'every acknowledged question to be stored',
@@ -124,10 +103,7 @@ describe('scenario 2: Redis restarts while jobs flow', () => {
       { timeoutMs: 120_000, intervalMs: 500, onTimeout: worker.output },
     );
 
-    const [dup] = await queryRows<{ extra: string }>(
-      databaseUrl,
-      "SELECT (SELECT count(*) FROM question_validations WHERE question_id LIKE 'redis-%') - (SELECT count(*) FROM (SELECT DISTINCT question_id, model_version FROM question_validations WHERE question_id LIKE 'redis-%') v) AS extra",
-    );
+    const duplicated = await duplicatedValidations(databaseUrl, 'redis-');
     const lost = [...accepted].filter((id) => !storedSet.has(id)).length;
     // The last jobs finish in BullMQ just after their rows are written.
     const counts = await withProducer(env.REDIS_URL!, env.QUEUE_PREFIX!, (p) =>
@@ -143,7 +119,7 @@ describe('scenario 2: Redis restarts while jobs flow', () => {
       sent: accepted.size,
       completed: accepted.size - lost,
       lost,
-      duplicated: Number(dup!.extra),
+      duplicated,
       seconds: (Date.now() - started) / 1000,
       note: `${tally.sent} requests: ${accepted.size} × 202, ${tally.unavailable} × 503 (fast), ${tally.hung} hung; ${acceptedBeforeStop} acked before the stop`,
     });
@@ -154,7 +130,7 @@ describe('scenario 2: Redis restarts while jobs flow', () => {
     expect(acceptedBeforeStop).toBeGreaterThan(0);
     expect(accepted.size).toBeGreaterThan(acceptedBeforeStop); // the ingress took work again after the restart
     expect(lost).toBe(0);
-    expect(Number(dup!.extra)).toBe(0);
+    expect(duplicated).toBe(0);
     expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../db/database.js';
 import { migrateToLatest } from '../../db/migrate.js';
@@ -22,7 +22,7 @@ const answersPerSession = 10;
 const questionCount = 40;
 const outageMs = 20_000;
 let postgres: RestartablePostgres;
-let connection: Redis;
+let connection: RedisClient;
 let producer: Producer;
 let env: Record<string, string>;
 const processes: RoleProcess[] = [];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobsDeadLettered } from '../../observability/job-metrics.js';
@@ -26,7 +26,7 @@ const queue = 'question-validation' as const;
 const normalJobs = 300;
 let system: TestSystem;
 let group: WorkerGroup;
-let connection: Redis;
+let connection: RedisClient;
 let healed = false;
 const processed = new Map<string, number>();
 

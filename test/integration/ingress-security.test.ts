@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Worker } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
-import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../support/test-system.js';
+import { type TestSystem, operatorKey, producerKey, startTestSystem, testQueuePrefix } from '../support/test-system.js';
 
 /**
  * The ingress's security envelope: rate limits shared by every instance, helmet, CORS only when
@@ -18,7 +18,7 @@ let withCors: TestSystem;
 
 beforeAll(async () => {
   // Two ingress instances on one Redis and one prefix: they must share the rate-limit counters.
-  const prefix = `t-sec-${randomUUID().slice(0, 8)}`;
+  const prefix = testQueuePrefix('sec');
   const env = { QUEUE_PREFIX: prefix, RATE_LIMIT_PER_MINUTE: '6' };
   [a, b, withCors] = await Promise.all([
     startTestSystem('security-a', { roles: { workers: [], ingress: true, schedulers: false }, env }),

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -218,9 +219,14 @@ describe('metrics export, alerts test, cache clear', () => {
 
   it('cache clear removes one family, or every family, of this system only', async () => {
     const redis = system.services.redis;
+    // KEYS asks one server; on Redis Cluster (npm run test:cluster) every master is asked.
+    const keysOf = async (pattern: string) => {
+      const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
+      return (await Promise.all(servers.map((s) => s.keys(pattern)))).flat();
+    };
     const prefix = system.config.QUEUE_PREFIX;
     // The decision-insights actor has warmed traces of this system's sessions already.
-    const warmed = (await redis.keys(`${prefix}:cache:insight:*`)).length;
+    const warmed = (await keysOf(`${prefix}:cache:insight:*`)).length;
     await redis.set(cacheKey(prefix, 'insight', 'd1'), '{}');
     await redis.set(cacheKey(prefix, 'insight', 'd2'), '{}');
     await redis.set(cacheKey(prefix, 'question', 'q1'), '{}');
@@ -228,14 +234,14 @@ describe('metrics export, alerts test, cache clear', () => {
     const one = await run('cache', 'clear', '--family', 'insight', '--json');
     expect(one.code).toBe(0);
     expect(one.json()).toEqual({ family: 'insight', removed: warmed + 2 });
-    expect(await redis.keys(`${prefix}:cache:insight:*`)).toEqual([]);
+    expect(await keysOf(`${prefix}:cache:insight:*`)).toEqual([]);
     expect(await redis.exists(cacheKey(prefix, 'question', 'q1'))).toBe(1);
     // Everything else of this system's cache (the question above, entries and generations of earlier tests).
-    const rest = (await redis.keys(`${prefix}:cache:*`)).length;
+    const rest = (await keysOf(`${prefix}:cache:*`)).length;
     expect(rest).toBeGreaterThanOrEqual(1);
     const all = await run('cache', 'clear');
     expect(all.out).toContain(`removed ${rest} cache key(s)`);
-    expect(await redis.keys(`${prefix}:cache:*`)).toEqual([]);
+    expect(await keysOf(`${prefix}:cache:*`)).toEqual([]);
     expect(await redis.exists(cacheKey(prefix, 'question', 'q1'))).toBe(0);
     expect(await redis.exists(cacheKey('another-system', 'insight', 'd1'))).toBe(1);
     await redis.del(cacheKey('another-system', 'insight', 'd1'));

@@ -1,16 +1,15 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { findFreePort } from '../../app/free-port.js';
 import { type Db, createDatabase } from '../../db/database.js';
+import { type RedisClient, createRedisConnection } from '../../pipelines/redis-connection.js';
 import { type CliProcess, runCli, spawnCli } from '../support/cli-process.js';
 import { seedLearner } from '../support/learner-rows.js';
-import { createTestDatabase, operatorKey, producerKey } from '../support/test-system.js';
+import { createTestDatabase, operatorKey, producerKey, testQueuePrefix } from '../support/test-system.js';
 
 /**
  * Three "machines" — an ingress and two workers — each with a DATA_DIR of its own, sharing only
@@ -25,7 +24,7 @@ let env: Record<string, string>;
 let ingressUrl: string;
 let db: Db;
 let workerA: CliProcess;
-let redis: Redis;
+let redis: RedisClient;
 let backups: Queue;
 
 const machine = (name: string) => ({ ...env, DATA_DIR: join(scratch, name) });
@@ -44,7 +43,7 @@ beforeAll(async () => {
   env = {
     REDIS_URL: inject('redisUrl'),
     DATABASE_URL: databaseUrl,
-    QUEUE_PREFIX: `t-machines-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: testQueuePrefix('machines'),
     API_KEYS: `producer:${producerKey},operator:${operatorKey}`,
     BACKUP_STORE: 'postgres',
     SCHEDULERS_ENABLED: 'false',
@@ -55,7 +54,7 @@ beforeAll(async () => {
   ingressUrl = `http://127.0.0.1:${port}`;
   processes.push(spawnCli(['ingress'], { ...machine('ingress'), PORT: String(port) }));
   await vi.waitFor(async () => expect((await fetch(`${ingressUrl}/readyz`).catch(() => undefined))?.status, processes[0]!.output()).toBe(200), { timeout: 120_000, interval: 500 });
-  redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
+  redis = createRedisConnection(env.REDIS_URL!, 'worker');
   backups = new Queue('backups', { connection: redis, prefix: env.QUEUE_PREFIX });
   db = createDatabase({ url: databaseUrl });
   dbs.push(db);

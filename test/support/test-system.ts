@@ -10,6 +10,15 @@ import { queueNames } from '../../pipelines/registry.js';
 export const producerKey = 'producer-key-for-tests-000001';
 export const operatorKey = 'operator-key-for-tests-000001';
 
+/**
+ * A queue prefix of the test's own: `t-<label>-<random>`, hash-tagged (`{…}`) when the run is on
+ * a Redis Cluster so that all of the test's keys land in one slot, as QUEUE_PREFIX must there.
+ */
+export function testQueuePrefix(label: string): string {
+  const prefix = `t-${label.replace(/\W/g, '-').slice(0, 20)}-${randomUUID().slice(0, 8)}`;
+  return inject('redisCluster') ? `{${prefix}}` : prefix;
+}
+
 /** A fresh database on the shared test server; its URL. */
 export async function createTestDatabase(label: string): Promise<string> {
   const base = inject('postgresBaseUrl');
@@ -54,16 +63,17 @@ export async function startTestSystem(
     metricsPort?: number;
     /** A Redis of the test's own (one it may FLUSHALL); default: the run's shared one. */
     redisUrl?: string;
+    /** An existing database (a restart of the same deployment); default: a fresh one. */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestSystem> {
-  const databaseUrl = await createTestDatabase(label);
-  const redisUrl = options.redisUrl ?? inject('redisUrl');
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase(label));
   const config = parseConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: `t-${label.replace(/\W/g, '-').slice(0, 20)}-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: testQueuePrefix(label),
     API_KEYS: `producer:${producerKey},operator:${operatorKey}`,
     BLOOM_THREADS: '2',
     SHUTDOWN_TIMEOUT_MS: '5000',
@@ -72,6 +82,8 @@ export async function startTestSystem(
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
     ...options.env,
   });
+  // The run's Redis, unless the test names its own (`redisUrl`, or REDIS_URL / REDIS_CLUSTER_NODES in `env`).
+  const redisUrl = options.redisUrl ?? config.REDIS_URL ?? inject('redisUrl');
   const roles: SystemRoles = { ingress: true, workers: queueNames, schedulers: false, ...options.roles };
   const system = await startSystem({
     config,

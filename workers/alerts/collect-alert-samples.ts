@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { AlertSample } from '../../core/alerts/alert-rule.js';
 import type { Db } from '../../db/database.js';
 import { readOutcomeSignals } from '../../db/queries/alert-signals.js';
@@ -16,7 +16,7 @@ export const outcomeWindowMinutes = 60;
 
 export interface AlertSampleSources {
   producer: Producer;
-  redis: Redis;
+  redis: RedisClient;
   db: Db;
   prefix: string;
   now: Date;

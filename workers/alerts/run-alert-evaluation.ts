@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { z } from 'zod';
 import type { AlertRule } from '../../core/alerts/alert-rule.js';
 import { alertWebhookPayload } from '../../core/alerts/alert-webhook-payload.js';
@@ -18,7 +18,7 @@ export type AlertEvaluationResult = z.output<typeof evaluateAlertsResultSchema>;
 
 export interface AlertEvaluationDeps {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   producer: Producer;
   prefix: string;
   rules: readonly AlertRule[];

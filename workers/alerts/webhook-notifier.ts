@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { AlertWebhookPayload } from '../../core/alerts/alert-webhook-payload.js';
 import { alertWebhookDeliveries, alertWebhookDropped } from '../../observability/alert-metrics.js';
 import type { Logger } from '../../observability/logger.js';
@@ -11,7 +11,7 @@ export type DeliveryOutcome = 'delivered' | 'failed' | 'dropped' | 'disabled';
 export interface WebhookNotifierOptions {
   /** ALERT_WEBHOOK_URL; without one nothing is sent ('disabled'). */
   url: string | undefined;
-  redis: Redis;
+  redis: RedisClient;
   /** QUEUE_PREFIX: processes on one Redis and prefix share the rate limit. */
   prefix: string;
   logger: Logger;

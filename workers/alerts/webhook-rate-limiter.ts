@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 
 /**
  * A sliding-window limit shared by every process (a sorted set of send times in Redis, checked and
@@ -19,7 +19,7 @@ return 1
 
 export class WebhookRateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     readonly limit = 12,
     readonly windowMs = 60_000,

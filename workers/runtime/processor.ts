@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { Config } from '../../core/config/config-schema.js';
 import type { ReadThroughCache } from '../../db/cache/read-through-cache.js';
 import type { Db } from '../../db/database.js';
@@ -15,7 +15,7 @@ export interface WorkerServices {
   db: Db;
   producer: Producer;
   /** A general-purpose Redis client (caches, shared state); not the queue connections. */
-  redis: Redis;
+  redis: RedisClient;
   bloom: BloomPool;
   /** The read-through cache of questions, profiles and sessions: writers invalidate after they commit. */
   cache: ReadThroughCache;

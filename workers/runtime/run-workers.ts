@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { Logger } from '../../observability/logger.js';
 import {
   jobProcessingSeconds,
@@ -18,7 +18,7 @@ export interface WorkerGroupOptions {
   queues: readonly QueueName[];
   processors: ProcessorEntry[];
   /** A worker-role connection; BullMQ duplicates it for its blocking reads. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   concurrency: (queue: QueueName) => number;
   services: WorkerServices;
@@ -140,7 +140,15 @@ export function startWorkers(options: WorkerGroupOptions): WorkerGroup {
           // Jobs still running go back to the queue through stalled-job detection: nothing is lost.
           logger.warn({ timeoutMs }, 'workers did not finish in time; closing them by force');
           for (const w of workers) w.cancelAllJobs('shutdown');
-          await Promise.allSettled(workers.map((w) => w.close(true)));
+          // DANGEROUS SPOT: even a forced close can wait for ever — seen on Redis Cluster after a
+          // CLUSTERDOWN episode, where some of BullMQ's workers never finished closing. Shutdown must
+          // not hang: after another timeout, go on (their connections are closed next) and say so.
+          const forced = Promise.allSettled(workers.map((w) => w.close(true)));
+          const stuck = await Promise.race([
+            forced.then(() => false),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref()),
+          ]);
+          if (stuck) logger.error({ timeoutMs }, 'workers did not close even when forced; shutting down without them');
         }
         await outcomeRecorder.close();
       })();

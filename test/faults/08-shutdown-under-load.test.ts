@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../../app/free-port.js';
 import { Producer } from '../../pipelines/producer.js';
-import { createRedisConnection } from '../../pipelines/redis-connection.js';
+import { type RedisClient, createRedisConnection } from '../../pipelines/redis-connection.js';
 import { createTestDatabase } from '../support/test-system.js';
 import { queryRows } from './support/fault-servers.js';
 import { type RoleProcess, spawnRole, waitFor } from './support/processes.js';
@@ -21,7 +20,7 @@ const requests = 200;
 const total = requests * 2;
 const producerKey = 'producer-key-shutdown-0001';
 let databaseUrl: string;
-let connection: Redis;
+let connection: RedisClient;
 let producer: Producer;
 let env: Record<string, string>;
 const processes: RoleProcess[] = [];
@@ -57,7 +56,7 @@ async function startApp(): Promise<{ app: RoleProcess; url: string }> {
   return { app, url };
 }
 
-describe('scenario 7: SIGTERM under load', () => {
+describe('scenario 8: SIGTERM under load', () => {
   it('exits 0 and loses no acknowledged job', async () => {
     const { app, url } = await startApp();
     const answered = new Map<string, number>();
@@ -112,7 +111,7 @@ describe('scenario 7: SIGTERM under load', () => {
     expect(await next.app.exited).toBe(0);
 
     recordScenario({
-      id: 7,
+      id: 8,
       scenario: 'SIGTERM after 200 ?wait requests, 200 in flight',
       sent: total,
       completed: acknowledged.size - lost.length,
