@@ -27,8 +27,12 @@ export function issueDetails(issues: z.core.$ZodIssue[]) {
 /** Parses with a schema or throws a 400 naming each offending field. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new HttpError(400, 'invalid_request', `${what} is invalid: ${issueDetails(parsed.error.issues).map((d) => `${d.path}: ${d.message}`).slice(0, 5).join('; ')}`, issueDetails(parsed.error.issues));
-  }
+  if (!parsed.success) throw invalid400(what, parsed.error.issues);
   return parsed.data;
+}
+
+/** The 400 of `parseOr400` for issues found some other way (a job payload's check, say). */
+export function invalid400(what: string, issues: z.core.$ZodIssue[]): HttpError {
+  const details = issueDetails(issues);
+  return new HttpError(400, 'invalid_request', `${what} is invalid: ${details.map((d) => `${d.path}: ${d.message}`).slice(0, 5).join('; ')}`, details);
 }

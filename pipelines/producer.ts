@@ -15,6 +15,25 @@ export class InvalidPayloadError extends Error {
   }
 }
 
+declare const checkedPayload: unique symbol;
+
+/**
+ * A payload that passed its job's schema, made only by `Producer.check`: the route that parsed a
+ * request body hands it to `sendChecked`, so the schema runs once per request, not twice. The brand
+ * cannot be forged without a cast, and the queue and job travel with the data, so a payload checked
+ * for one job cannot be sent as another.
+ */
+export interface Checked<Q extends QueueName, J extends JobName<Q>> {
+  readonly [checkedPayload]: true;
+  readonly queue: Q;
+  readonly job: J;
+  readonly data: PayloadOf<Q, J>;
+}
+
+export type CheckResult<Q extends QueueName, J extends JobName<Q>> =
+  | { success: true; payload: Checked<Q, J> }
+  | { success: false; issues: z.core.$ZodIssue[] };
+
 export interface SendOptions {
   /** Deterministic id: a second send with the same id is a no-op (BullMQ keeps the first job). */
   jobId?: string;
@@ -70,6 +89,19 @@ export class Producer {
     return added.id!;
   }
 
+  /** Checks a payload against its job's schema once; send the result with `sendChecked`. */
+  check<Q extends QueueName, J extends JobName<Q>>(queue: Q, job: J, payload: unknown): CheckResult<Q, J> {
+    const parsed = jobDefinition(queue, job).payload.safeParse(payload);
+    if (!parsed.success) return { success: false, issues: parsed.error.issues };
+    return { success: true, payload: { queue, job, data: parsed.data } as unknown as Checked<Q, J> };
+  }
+
+  /** Enqueues a payload `check` accepted, without parsing it again; resolves to the job id. */
+  async sendChecked<Q extends QueueName, J extends JobName<Q>>(payload: Checked<Q, J>, options: SendOptions = {}): Promise<string> {
+    const added = await this.queue(payload.queue).add(payload.job, payload.data, this.jobOptions(payload.queue, payload.job, options));
+    return added.id!;
+  }
+
   /** Validates every payload first, then enqueues them all in one round trip. */
   async sendMany<Q extends QueueName, J extends JobName<Q>>(
     queue: Q,
@@ -85,14 +117,18 @@ export class Producer {
 
   /** Payload checked and defaults applied; used by flows whose children are built elsewhere. */
   prepare(queue: QueueName, job: string, payload: unknown, options: SendOptions = {}) {
-    const def = jobDefinition(queue, job);
-    const parsed = def.payload.safeParse(payload);
+    const parsed = jobDefinition(queue, job).payload.safeParse(payload);
     if (!parsed.success) throw new InvalidPayloadError(queue, job, parsed.error.issues);
-    const jobOptions: JobsOptions = { ...def.options };
+    return { data: parsed.data as Record<string, unknown>, jobOptions: this.jobOptions(queue, job, options) };
+  }
+
+  /** The job's registry defaults with the send's own id, delay and priority. */
+  private jobOptions(queue: QueueName, job: string, options: SendOptions): JobsOptions {
+    const jobOptions: JobsOptions = { ...jobDefinition(queue, job).options };
     if (options.jobId !== undefined) jobOptions.jobId = options.jobId;
     if (options.delay !== undefined) jobOptions.delay = options.delay;
     if (options.priority !== undefined) jobOptions.priority = options.priority;
-    return { data: parsed.data as Record<string, unknown>, jobOptions };
+    return jobOptions;
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import { idSchema } from '../../core/contracts/identifiers.js';
 import { jobIds } from '../../core/contracts/ids.js';
-import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
 import { getQuestionWithLatestValidation } from '../../db/queries/questions.js';
-import { enqueueAndRespond, enqueueWith } from '../enqueue-response.js';
+import { enqueueWith } from '../enqueue-response.js';
 import { parseImportRequest } from '../import-request.js';
 import { enqueueImport, importIdFor } from '../../pipelines/flows/import-flow.js';
-import { HttpError, parseOr400 } from '../http-error.js';
+import { HttpError, invalid400, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
 
@@ -16,11 +15,15 @@ export function questionRoutes(ctx: IngressContext): Router {
   const producer = requireScope(ctx.keys, 'producer');
 
   router.post('/api/questions/validate', producer, async (req, res) => {
-    const question = parseOr400(questionInputSchema, req.body, 'question');
+    // The job's schema runs here, once: the checked payload is enqueued without a second parse.
+    const checked = ctx.producer.check('question-validation', 'validate', { question: req.body });
+    // Issue paths relative to the body, as the client sent it (`text`, not `question.text`).
+    if (!checked.success) throw invalid400('question', checked.issues.map((issue) => ({ ...issue, path: issue.path.slice(1) })));
+    const { question } = checked.payload.data;
     // Same content → same job id: a client re-sending a question gets the same job back.
     const contentHash = questionContentHash(question);
     const jobId = jobIds.validate(questionIdFor(question, contentHash), contentHash);
-    await enqueueAndRespond(ctx, req, res, 'question-validation', 'validate', { question }, { jobId });
+    await enqueueWith(ctx, req, res, 'question-validation', () => ctx.producer.sendChecked(checked.payload, { jobId }));
   });
 
   router.post('/api/questions/import', producer, async (req, res) => {
