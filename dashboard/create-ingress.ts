@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { ClusterRequestStats } from '../observability/cluster-request-stats.js';
 import { sendError } from './http-error.js';
 import type { IngressContext } from './ingress-context.js';
-import { auditOperatorActions, routePattern } from './middleware/audit-operator-actions.js';
+import { auditOperatorActions } from './middleware/audit-operator-actions.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { httpMetrics } from './middleware/http-metrics.js';
+import { requestLogging } from './middleware/request-logging.js';
 import { bodyGate } from './middleware/body-gate.js';
 import { type BodyRule, bodyLimitFor, parseBodies } from './middleware/parse-bodies.js';
 import { createRateLimiter } from './middleware/rate-limit.js';
@@ -23,18 +22,6 @@ export const bodyRules: readonly BodyRule[] = [
   // Up to 10 000 questions as JSON, or as CSV (arrives as a string in req.body).
   { path: '/api/questions/import', limit: 25 * 1024 * 1024, types: ['application/json', '+json', 'text/csv'] },
 ];
-
-/**
- * The path as logged when a request starts: its first two segments only (`/api/users/…`), since
- * ids in paths may be personal data (a user id can be an e-mail address). The matched route's
- * pattern is added when the request completes.
- */
-function loggedPath(url: string): string {
-  const segments = url.split('?')[0]!.split('/');
-  return `${segments.slice(0, 3).join('/').slice(0, 64)}${segments.length > 3 ? '/…' : ''}`;
-}
-
-const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
 
 export interface Ingress {
   app: Express;
@@ -56,33 +43,7 @@ export function createIngress(ingressCtx: IngressContext): Ingress {
   app.set('query parser', 'simple');
 
   app.use(httpMetrics(requestStats));
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      // Every line of a request carries `requestId`: req.log is a child bound to it, and the
-      // completion line has it too (the same key the error handler logs).
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: 'requestId' },
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/health' || req.url === '/metrics' },
-      // Called at the start (no route matched yet: nothing) and at completion (the route pattern).
-      customProps: (req) => {
-        const route = routePattern(req as Request);
-        return route === undefined ? {} : { route };
-      },
-      serializers: {
-        // Only method and route pattern: paths, query strings and bodies may carry learner data.
-        req: (req) => ({ id: req.id, method: req.method, url: loggedPath(String(req.url)) }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLogging(ctx.logger));
 
   // Bull Board's UI needs inline scripts; everything else gets helmet's strict defaults.
   const apiHelmet = helmet();

@@ -68,14 +68,27 @@ function presentedKey(req: Request, allowBasic: boolean): string | undefined {
  */
 export function identifyRequest(keys: KeyRing, req: Request): Caller | undefined {
   const key = presentedKey(req, true);
-  return key ? keys.identify(key) : undefined;
+  return key ? identifyOnce(keys, req, key) : undefined;
+}
+
+/**
+ * A key's digest is taken once per request: the body gate, the rate limiter and the route's scope
+ * guard all ask who the caller is. Remembered per request object and for that exact key and ring.
+ */
+const identified = new WeakMap<Request, { keys: KeyRing; key: string; caller: Caller | undefined }>();
+function identifyOnce(keys: KeyRing, req: Request, key: string): Caller | undefined {
+  const known = identified.get(req);
+  if (known && known.keys === keys && known.key === key) return known.caller;
+  const caller = keys.identify(key);
+  identified.set(req, { keys, key, caller });
+  return caller;
 }
 
 export function requireScope(keys: KeyRing, scope: ApiKeyScope, options: { allowBasic?: boolean } = {}): ScopeGuard {
   const guard = (req: Request, res: Response, next: NextFunction) => {
     req.requiredScope = scope;
     const key = presentedKey(req, options.allowBasic ?? false);
-    const caller = key ? keys.identify(key) : undefined;
+    const caller = key ? identifyOnce(keys, req, key) : undefined;
     if (!caller) {
       if (options.allowBasic) res.setHeader('WWW-Authenticate', 'Basic realm="learnloop operators", charset="UTF-8"');
       throw new HttpError(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
