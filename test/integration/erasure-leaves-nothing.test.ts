@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from '../../pipelines/redis-connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedJob } from '../support/finished-job.js';
 import { type TestSystem, operatorKey, startTestSystem } from '../support/test-system.js';
@@ -18,17 +19,17 @@ import { type TestSystem, operatorKey, startTestSystem } from '../support/test-s
 const userId = 'erin.scan@example.com';
 const exportDir = mkdtempSync(join(tmpdir(), 'learnloop-erasure-exports-'));
 let system: TestSystem;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   system = await startTestSystem('erasure-scan', {
     roles: { workers: ['question-validation', 'session-generation', 'feedback-loop', 'decision-insights', 'retention-cleanup'] },
     env: { EXPORT_DIR: exportDir },
   });
-  redis = new Redis(system.redisUrl);
+  // The system's own client: a Redis or, under `npm run test:cluster`, a Redis Cluster.
+  redis = system.services.redis;
 });
 afterAll(async () => {
-  redis?.disconnect();
   await system?.close();
   rmSync(exportDir, { recursive: true, force: true });
 });
@@ -61,22 +62,28 @@ async function redisMentions(skip: (key: string, text: string) => boolean = () =
   const found: string[] = [];
   const escaped = JSON.stringify(userId).slice(1, -1);
   const names = (text: string) => text.includes(userId) || text.includes(escaped);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${system.config.QUEUE_PREFIX}*`, 'COUNT', '500');
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      const parts: string[] = [];
-      if (type === 'string') parts.push((await redis.get(key)) ?? '');
-      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
-      else if (type === 'set') parts.push(...(await redis.smembers(key)));
-      else if (type === 'zset') parts.push(...(await redis.zrange(key, '0', '-1')));
-      else if (type === 'stream') parts.push(...(await redis.xrange(key, '-', '+')).map(([, fields]) => JSON.stringify(fields)));
-      for (const text of [key, ...parts]) if (names(text) && !skip(key, text)) found.push(`${key}: ${text.slice(0, 160)}`);
-    }
-  } while (cursor !== '0');
+  // SCAN walks one server: on a cluster, walk every master.
+  const servers: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const keys: string[] = [];
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, page] = await server.scan(cursor, 'MATCH', `${system.config.QUEUE_PREFIX}*`, 'COUNT', '500');
+      cursor = next;
+      keys.push(...page);
+    } while (cursor !== '0');
+  }
+  for (const key of keys) {
+    const type = await redis.type(key);
+    const parts: string[] = [];
+    if (type === 'string') parts.push((await redis.get(key)) ?? '');
+    else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
+    else if (type === 'list') parts.push(...(await redis.lrange(key, 0, -1)));
+    else if (type === 'set') parts.push(...(await redis.smembers(key)));
+    else if (type === 'zset') parts.push(...(await redis.zrange(key, '0', '-1')));
+    else if (type === 'stream') parts.push(...(await redis.xrange(key, '-', '+')).map(([, fields]) => JSON.stringify(fields)));
+    for (const text of [key, ...parts]) if (names(text) && !skip(key, text)) found.push(`${key}: ${text.slice(0, 160)}`);
+  }
   return found;
 }
 
