@@ -85,7 +85,7 @@ export class Producer {
     options: SendOptions = {},
   ): Promise<string> {
     const { data, jobOptions } = this.prepare(queue, job, payload, options);
-    const added = await this.queue(queue).add(job, data, jobOptions);
+    const added = await ridingSlotMoves(() => this.queue(queue).add(job, data, jobOptions));
     return added.id!;
   }
 
@@ -98,7 +98,7 @@ export class Producer {
 
   /** Enqueues a payload `check` accepted, without parsing it again; resolves to the job id. */
   async sendChecked<Q extends QueueName, J extends JobName<Q>>(payload: Checked<Q, J>, options: SendOptions = {}): Promise<string> {
-    const added = await this.queue(payload.queue).add(payload.job, payload.data, this.jobOptions(payload.queue, payload.job, options));
+    const added = await ridingSlotMoves(() => this.queue(payload.queue).add(payload.job, payload.data, this.jobOptions(payload.queue, payload.job, options)));
     return added.id!;
   }
 
@@ -134,5 +134,25 @@ export class Producer {
   async close(): Promise<void> {
     await Promise.allSettled([...[...this.queues.values()].map((q) => q.close()), this.flowProducer?.close()]);
     this.queues.clear();
+  }
+}
+
+/**
+ * Redis Cluster: an add that ran out of redirections while its slot migrated (MOVED/ASK ping-pong
+ * while SETSLOT reaches the nodes one by one, or TRYAGAIN while the slot's keys are split) is tried
+ * again for up to 10 s rather than answered 503. Safe to repeat: a command refused with a
+ * redirection never ran, so nothing was added. One add only: addBulk's pipeline may have added some
+ * jobs before failing, so it is not repeated here.
+ */
+async function ridingSlotMoves<T>(add: () => Promise<T>, budgetMs = 10_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    try {
+      return await add();
+    } catch (error) {
+      const message = (error as Error)?.message ?? '';
+      if (!/Too many Cluster redirections|^TRYAGAIN/.test(message) || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }

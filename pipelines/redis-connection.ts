@@ -42,17 +42,21 @@ export function createRedisConnection(url: string, role: RedisRole, extra: Redis
       // DANGEROUS SPOT: while a slot migrates, a multi-key command or script whose keys are split
       // between the two nodes gets TRYAGAIN until the last key has moved; every BullMQ script is
       // multi-key. ioredis retries after retryDelayOnTryAgain, up to maxRedirections times in all
-      // (MOVED/ASK/CLUSTERDOWN included): 100 × 50 ms rides out ~5 s of split keys instead of
+      // (MOVED/ASK/CLUSTERDOWN included): 100 × 100 ms rides out ~10 s of split keys instead of
       // failing the enqueue (a 503) or a worker's completion (a stalled job run again); its
-      // defaults (16 × 100 ms) failed requests in fault scenario 7.
+      // defaults (16 × 100 ms) failed requests in fault scenario 7, and so did 100 × 50 ms on a
+      // loaded 2-core machine (the split lasted longer than 5 s).
+      // MOVED is retried after 20 ms, not at once: while SETSLOT NODE reaches the nodes one by
+      // one, two nodes can each name the other as the owner, and an immediate retry burned all
+      // 100 redirections in that window ("Too many Cluster redirections … MOVED" in scenario 7).
       // A cluster that is down (CLUSTERDOWN) fails within ~1 s (100 × 10 ms) instead: the ingress
       // answers 503, workers retry their own way. Measured: with CLUSTERDOWN retried for 10 s, a
       // blocking worker command retried across the cluster's recovery left BullMQ's Worker.close
       // waiting for ever (test/integration/redis-cluster.test.ts shuts down after such an outage).
       maxRedirections: 100,
-      retryDelayOnTryAgain: 50,
+      retryDelayOnTryAgain: 100,
       retryDelayOnClusterDown: 10,
-      retryDelayOnMoved: 0,
+      retryDelayOnMoved: 20,
       // A slot map that goes stale (a reshard) is refreshed on the first MOVED; the periodic
       // refresh also notices nodes added while nothing was redirected.
       slotsRefreshInterval: 5_000,

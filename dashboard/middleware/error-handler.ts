@@ -47,10 +47,13 @@ export function errorHandler(logger: Logger) {
       return sendError(res, e.status, 'bad_request', e.expose ? e.message : 'bad request');
     }
     if (e instanceof Error && isDatabaseUnavailable(e)) {
+      // The cause is what an operator needs to see behind a 503 (a message only: no request data).
+      logger.warn({ err: { type: e.name, message: e.message }, requestId: req.id }, 'database unavailable: answered 503');
       res.setHeader('Retry-After', '5');
       return sendError(res, 503, 'unavailable', 'the database is unavailable; retry shortly');
     }
     if (e instanceof Error && isRedisUnavailable(e)) {
+      logger.warn({ err: { type: e.name, message: e.message }, requestId: req.id }, 'job queue unavailable: answered 503');
       res.setHeader('Retry-After', '5');
       return sendError(res, 503, 'unavailable', 'the job queue is unavailable; retry shortly');
     }
