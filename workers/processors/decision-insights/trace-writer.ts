@@ -13,7 +13,7 @@ import {
   decisionWriteSeconds,
 } from '../../../observability/insight-metrics.js';
 import { MicroBatcher } from '../../runtime/micro-batcher.js';
-import { isDataError, onePerServices } from '../../runtime/per-services.js';
+import { RefusedRow, onePerServices, writeIsolatingRefused } from '../../runtime/per-services.js';
 import type { WorkerServices } from '../../runtime/processor.js';
 
 /** Partitions are prepared for the current month and this many after it. */
@@ -99,23 +99,10 @@ export class TraceWriter {
    * Any other error (connection, timeout) fails the whole batch, and BullMQ retries its jobs.
    */
   private async flush(batch: Pending[]): Promise<Outcome[]> {
-    try {
-      return await this.writeBatch(batch);
-    } catch (error) {
-      if (!isDataError(error)) throw error;
-      if (batch.length === 1) return [unstorable(batch[0]!.trace, error)];
-      batch[0]!.log.warn({ err: { message: (error as Error).message }, traces: batch.length }, 'a trace of this batch cannot be stored; writing them one by one');
-      const outcomes: Outcome[] = [];
-      for (const p of batch) {
-        try {
-          outcomes.push(...(await this.writeBatch([p])));
-        } catch (single) {
-          if (!isDataError(single)) throw single;
-          outcomes.push(unstorable(p.trace, single));
-        }
-      }
-      return outcomes;
-    }
+    const results = await writeIsolatingRefused(batch, (part) => this.writeBatch([...part]), {
+      onSplit: (error) => batch[0]!.log.warn({ err: { message: error.message }, traces: batch.length }, 'a trace of this batch cannot be stored; writing them one by one'),
+    });
+    return results.map((r, i) => (r instanceof RefusedRow ? unstorable(batch[i]!.trace, r.error) : r));
   }
 
   private async writeBatch(batch: Pending[]): Promise<boolean[]> {

@@ -5,7 +5,7 @@ import { findStoredValidations, storeValidations } from '../../../db/queries/que
 import { observeValidations } from '../../../observability/learning-metrics.js';
 import { isQueueName } from '../../../pipelines/registry.js';
 import { type ProcessorContext, defineProcessor } from '../../runtime/processor.js';
-import { isDataError } from '../../runtime/per-services.js';
+import { RefusedRow, isDataError, writeIsolatingRefused } from '../../runtime/per-services.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 import { type ScoredQuestion, validationEvent, validationTrace } from './validation-records.js';
 
@@ -71,23 +71,19 @@ type RowToStore = ScoredQuestion & { index: number };
  */
 export async function storeRows(ctx: Pick<ProcessorContext, 'db' | 'job'>, rows: RowToStore[], errors: RowError[]): Promise<RowToStore[]> {
   // One statement: questions, validations and their analytics events (db/queries/questions.ts).
-  const store = (batch: RowToStore[]) => storeValidations(ctx.db, batch, batch.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
-  try {
-    await store(rows);
-    return rows;
-  } catch (error) {
-    if (!isRowRefused(error)) throw error;
-  }
+  const results = await writeIsolatingRefused(
+    rows,
+    async (part) => {
+      await storeValidations(ctx.db, part, part.map((q) => validationEvent(q, ctx.job.enqueuedAt)));
+      return part;
+    },
+    { refused: isRowRefused },
+  );
   const saved: RowToStore[] = [];
-  for (const row of rows) {
-    try {
-      await store([row]);
-      saved.push(row);
-    } catch (error) {
-      if (!isRowRefused(error)) throw error;
-      errors.push({ index: row.index, message: `not stored: ${(error as Error).message}`.slice(0, 500) });
-    }
-  }
+  results.forEach((r, n) => {
+    if (r instanceof RefusedRow) errors.push({ index: rows[n]!.index, message: `not stored: ${r.error.message}`.slice(0, 500) });
+    else saved.push(r);
+  });
   return saved;
 }
 

@@ -5,7 +5,7 @@ import type { ValidationResult } from '../../../core/contracts/question-contract
 import { type StoredValidation, findStoredValidations, storeValidations, toValidationResult } from '../../../db/queries/questions.js';
 import type { Logger } from '../../../observability/logger.js';
 import { MicroBatcher } from '../../runtime/micro-batcher.js';
-import { isDataError, onePerServices } from '../../runtime/per-services.js';
+import { RefusedRow, onePerServices, writeIsolatingRefused } from '../../runtime/per-services.js';
 import type { WorkerServices } from '../../runtime/processor.js';
 import { sendTraces } from '../../runtime/send-trace.js';
 import { type ScoredQuestion, validationEvent, validationTrace } from './validation-records.js';
@@ -123,31 +123,23 @@ export class ValidationBatcher {
    * batch as data, every question is written alone, and only the refused ones fail (for good).
    */
   private async store(items: { p: PendingValidation; q: ScoredQuestion }[]): Promise<Map<string, { p: PendingValidation; q: ScoredQuestion } | Error>> {
-    const written = new Map<string, { p: PendingValidation; q: ScoredQuestion } | Error>();
-    const write = (part: typeof items) =>
-      storeValidations(
-        this.services.db,
-        part.map((i) => i.q),
-        part.map((i) => validationEvent(i.q, i.p.enqueuedAt)),
-      );
-    try {
-      await write(items);
-      for (const i of items) written.set(keyOf(i.q.id, i.q.contentHash), i);
-    } catch (error) {
-      if (!isDataError(error)) throw error;
-      items[0]?.p.log.warn({ err: { message: (error as Error).message }, questions: items.length }, 'a question of this batch cannot be stored; writing them one by one');
-      for (const i of items) {
-        const key = keyOf(i.q.id, i.q.contentHash);
-        try {
-          await write([i]);
-          written.set(key, i);
-        } catch (single) {
-          if (!isDataError(single)) throw single;
-          written.set(key, new UnrecoverableError(`question ${i.q.id} cannot be stored: ${(single as Error).message}`));
-        }
-      }
-    }
-    return written;
+    const results = await writeIsolatingRefused(
+      items,
+      async (part) => {
+        await storeValidations(this.services.db, part.map((i) => i.q), part.map((i) => validationEvent(i.q, i.p.enqueuedAt)));
+        return part;
+      },
+      {
+        onSplit: (error) =>
+          items[0]?.p.log.warn({ err: { message: error.message }, questions: items.length }, 'a question of this batch cannot be stored; writing them one by one'),
+      },
+    );
+    return new Map(
+      results.map((r, n) => {
+        const i = items[n]!;
+        return [keyOf(i.q.id, i.q.contentHash), r instanceof RefusedRow ? new UnrecoverableError(`question ${i.q.id} cannot be stored: ${r.error.message}`) : r];
+      }),
+    );
   }
 }
 
