@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultModel } from '../../core/bloom/model.js';
-import { scoreQuestion } from '../../core/bloom/score-question.js';
-import { questionContentHash } from '../../core/contracts/question-contracts.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
+import { seedQuestionBank } from '../support/question-bank.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 
 // The feedback loop computes a learner's update before taking the learner's lock and re-checks it
@@ -13,19 +10,7 @@ let system: TestSystem;
 
 beforeAll(async () => {
   system = await startTestSystem('feedback-concurrency', { roles: { workers: ['session-generation', 'feedback-loop', 'decision-insights'] } });
-  const model = loadDefaultModel();
-  const bank = Array.from({ length: 40 }, (_, i) => ({
-    id: `fc-${i}`,
-    text: `Explain how mechanism number ${i} of the operating system schedules processes.`,
-    type: 'multiple_choice' as const,
-    options: ['a', 'b', 'c', 'd'],
-    difficulty: (i % 5) + 1,
-    categoryId: 'os',
-  }));
-  await saveValidatedQuestions(
-    system.services.db,
-    bank.map((q) => ({ id: q.id, contentHash: questionContentHash(q), input: q, score: scoreQuestion(q, model) })),
-  );
+  await seedQuestionBank(system.services.db, 'fc', 40);
 });
 afterAll(async () => {
   await system?.close();

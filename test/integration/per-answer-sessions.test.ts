@@ -1,28 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDefaultModel } from '../../core/bloom/model.js';
-import { scoreQuestion } from '../../core/bloom/score-question.js';
-import { questionContentHash } from '../../core/contracts/question-contracts.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
+import { seedQuestionBank } from '../support/question-bank.js';
 import { type TestSystem, operatorKey, startTestSystem } from '../support/test-system.js';
 
 let system: TestSystem;
 
 beforeAll(async () => {
   system = await startTestSystem('per-answer', { roles: { workers: ['session-generation', 'feedback-loop', 'decision-insights', 'retention-cleanup'] } });
-  const model = loadDefaultModel();
   // 120 open questions over the five levels: open types (no guessing) keep predictions spread out.
-  const bank = Array.from({ length: 120 }, (_, i) => ({
-    id: `pa-${i}`,
-    text: `Explain how mechanism number ${i} of the operating system schedules processes.`,
-    type: 'short_answer' as const,
-    difficulty: (i % 5) + 1,
-    categoryId: 'os',
-    learningObjective: 'Explain scheduling',
-  }));
-  await saveValidatedQuestions(
-    system.services.db,
-    bank.map((q) => ({ id: q.id, contentHash: questionContentHash(q), input: q, score: scoreQuestion(q, model) })),
-  );
+  await seedQuestionBank(system.services.db, 'pa', 120, () => ({ type: 'short_answer', categoryId: 'os', learningObjective: 'Explain scheduling' }));
 });
 afterAll(async () => {
   await system?.close();
