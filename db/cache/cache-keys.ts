@@ -20,5 +20,5 @@ export function cacheKey(prefix: string, family: CacheFamily, id: string): strin
 /** A SCAN MATCH pattern for every key of `family` (or of every family); glob characters of the prefix are escaped. */
 export function cacheKeyPattern(prefix: string, family?: CacheFamily): string {
   const literal = prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-  return `${literal}:cache:${family ?? '*'}:*`;
+  return redisKeys.cache(literal, family ?? '*', '*');
 }
