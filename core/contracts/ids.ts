@@ -77,3 +77,13 @@ export const redisKeys = {
   /** Read-cache entries (db/cache/cache-keys.ts names the families and builds SCAN patterns). */
   cache: (prefix: string, family: string, id: string) => `${prefix}:cache:${family}:${id}`,
 };
+
+/**
+ * For generate / learning-plan jobs enqueued before their payload carried its id (sessionId,
+ * planId): derived from the job AND its learner and enqueue time, never from the job id alone —
+ * BullMQ's counter restarts with a fresh Redis or prefix, and an id from the job id alone then
+ * named another learner's session. A retried job derives the same id.
+ */
+export function legacyDerivedId(prefix: string, job: { id: string; enqueuedAt: Date }, userId: string): string {
+  return `${prefix}_${sha([job.id, userId, String(job.enqueuedAt.getTime())].join('\u0000')).slice(0, 24)}`;
+}

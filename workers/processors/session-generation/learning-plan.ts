@@ -1,6 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { legacyDerivedId } from '../../../core/contracts/derived-ids.js';
-import { decisionIds } from '../../../core/contracts/ids.js';
+import { decisionIds, legacyDerivedId } from '../../../core/contracts/ids.js';
 import { skillToLevel } from '../../../core/learner/level.js';
 import { buildLearningPlan } from '../../../core/plans/learning-plan.js';
 import { loadLearner } from '../../../db/queries/learners.js';
