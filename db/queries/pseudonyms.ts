@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { pseudonymiseJson } from '../../core/retention/pseudonymise-json.js';
 import type { Db } from '../database.js';
 
 const keyName = 'learner-pseudonym-key';
@@ -32,17 +33,30 @@ export async function learnerPseudonym(db: Db, userId: string): Promise<string> 
 
 /**
  * Replaces an erased learner's id in the audit log with their pseudonym: as the target, and inside
- * details (where a job id or export id may have carried it). Idempotent.
+ * details (where a job id or export id may have carried it), string values only
+ * (core/retention/pseudonymise-json.ts). Idempotent. Candidate rows are found by text, changed in
+ * code and written back in one transaction: a learner has few audit entries.
  */
 export async function pseudonymiseAuditLog(db: Db, userId: string): Promise<number> {
   const pseudonym = await learnerPseudonym(db, userId);
-  const result = await sql`
-    UPDATE audit_log
-       SET target = CASE WHEN target = ${userId} THEN ${pseudonym} ELSE target END,
-           details = CASE WHEN details::text LIKE '%' || ${escapeLike(JSON.stringify(userId).slice(1, -1))} || '%'
-                          THEN replace(details::text, ${JSON.stringify(userId).slice(1, -1)}, ${pseudonym})::jsonb ELSE details END
-     WHERE target = ${userId} OR details::text LIKE '%' || ${escapeLike(JSON.stringify(userId).slice(1, -1))} || '%'`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  const inText = escapeLike(JSON.stringify(userId).slice(1, -1));
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('audit_log')
+      .select(['id', 'target', 'details'])
+      .where((eb) => eb.or([eb('target', '=', userId), eb(sql`details::text`, 'like', `%${inText}%`)]))
+      .forUpdate()
+      .execute();
+    let changed = 0;
+    for (const row of rows) {
+      const details = row.details === null ? null : pseudonymiseJson(row.details, userId, pseudonym);
+      const target = row.target === userId ? pseudonym : row.target;
+      if (target === row.target && JSON.stringify(details) === JSON.stringify(row.details)) continue;
+      await trx.updateTable('audit_log').set({ target, details: details === null ? null : JSON.stringify(details) }).where('id', '=', row.id).execute();
+      changed += 1;
+    }
+    return changed;
+  });
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
