@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, isoDateTimeSchema } from './identifiers.js';
+import { idSchema, isoDateTimeSchema, storableText } from './identifiers.js';
 
 /** Payloads and results of the scheduled and operator-triggered maintenance jobs. */
 
@@ -18,7 +18,7 @@ export const sweepResultSchema = z.object({
 });
 
 /** `requestedBy`: who asked (API key id, 'cli', 'scheduler'); recorded in the audit log. */
-export const gdprPayloadSchema = z.object({ userId: idSchema, requestedBy: z.string().max(200).optional() });
+export const gdprPayloadSchema = z.object({ userId: idSchema, requestedBy: storableText().max(200).optional() });
 export const gdprExportResultSchema = z.object({
   userId: idSchema,
   exportId: z.string(),
@@ -67,7 +67,7 @@ export const rollupResultSchema = z.object({
 });
 export type DailyRollup = z.infer<typeof rollupResultSchema>;
 
-export const backupPayloadSchema = z.object({ reason: z.string().max(200).optional(), requestedBy: z.string().max(200).optional() });
+export const backupPayloadSchema = z.object({ reason: storableText().max(200).optional(), requestedBy: storableText().max(200).optional() });
 export const backupResultSchema = z.object({
   backupId: z.string(),
   path: z.string(),
@@ -77,7 +77,7 @@ export const backupResultSchema = z.object({
   schemaVersion: z.string().nullable(),
 });
 /** Default: the newest completed backup. */
-export const verifyBackupPayloadSchema = z.object({ backupId: idSchema.optional(), requestedBy: z.string().max(200).optional() });
+export const verifyBackupPayloadSchema = z.object({ backupId: idSchema.optional(), requestedBy: storableText().max(200).optional() });
 /** `ok: false` comes with one clear message per problem (missing file, checksum, row count…). */
 export const verifyBackupResultSchema = z.object({ backupId: z.string(), ok: z.boolean(), problems: z.array(z.string()), tables: z.number() });
 /** Default keepDays: BACKUP_KEEP_DAYS. */
