@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { JobName, PayloadOf, QueueName } from '../pipelines/registry.js';
 import type { SendOptions } from '../pipelines/producer.js';
-import { parseOr400 } from './http-error.js';
+import { parseOr400, sendJson } from './http-error.js';
 import type { IngressContext } from './ingress-context.js';
 
 const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).optional() });
@@ -12,6 +12,8 @@ const waitQuery = z.object({ wait: z.coerce.number().int().min(0).max(30_000).op
  * call this first: everything is validated before anything is done.
  */
 export function parseWait(req: Request): number | undefined {
+  // Without a query string there is nothing to parse (req.query would parse the URL again).
+  if (!req.url.includes('?')) return undefined;
   return parseOr400(waitQuery, req.query, 'query string').wait;
 }
 
@@ -54,12 +56,12 @@ export async function enqueueWith(
   const jobId = await enqueue();
   const accepted = { jobId, queue, statusUrl: statusUrl(queue, jobId), ...extra };
   if (!wait || !canWait) {
-    res.status(202).json(accepted);
+    sendJson(res, 202, accepted);
     return;
   }
   const outcome = await ctx.waiter.wait(queue, jobId, wait);
-  if (outcome.state === 'completed') res.status(200).json({ jobId, result: outcome.result });
+  if (outcome.state === 'completed') sendJson(res, 200, { jobId, result: outcome.result });
   else if (outcome.state === 'failed') {
-    res.status(422).json({ error: { code: 'job_failed', message: outcome.reason, details: accepted } });
-  } else res.status(202).json(accepted);
+    sendJson(res, 422, { error: { code: 'job_failed', message: outcome.reason, details: accepted } });
+  } else sendJson(res, 202, accepted);
 }

@@ -16,7 +16,20 @@ export class HttpError extends Error {
 
 /** The uniform error body of DESIGN.md; never a stack trace. */
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown): void {
-  res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+  sendJson(res, status, { error: { code, message, ...(details === undefined ? {} : { details }) } });
+}
+
+/**
+ * A JSON answer that no client revalidates (an error, a 202 for a job): what `res.json` sends,
+ * without the ETag it would hash the body for and the content-type parsing around it, a measurable
+ * share of an enqueue request's CPU (bench/README.md, "Where a job's time goes").
+ */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /** zod issues as `{path, message}` pairs a client can act on. */

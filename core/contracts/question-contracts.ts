@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { questionInputSchema } from '../bloom/question-input.js';
 import { bloomScoreSchema } from '../bloom/bloom-score.js';
@@ -23,7 +23,7 @@ export function questionContentHash(question: z.infer<typeof questionInputSchema
     answer: question.answer ?? null,
     difficulty: question.difficulty ?? null,
   };
-  return createHash('sha256').update(JSON.stringify(scored)).digest('hex');
+  return hash('sha256', JSON.stringify(scored), 'hex');
 }
 
 /** The caller's id, or one derived from the content so re-sending a question is idempotent. */

@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKey, ApiKeyScope } from '../../core/config/config-schema.js';
 import { HttpError } from '../http-error.js';
 
 /**
- * API-key auth. Keys are held only as SHA-256 digests once loaded, and a presented key is hashed
- * and compared in constant time against every known digest, so neither the comparison nor the
- * lookup order leaks how close a guess was.
+ * API-key auth. Keys are held only as SHA-256 digests once loaded; a presented key is hashed and its
+ * digest looked up. The lookup needs no constant-time comparison: what it could leak is how close
+ * the presented key's digest is to a known one, which says nothing about the key (finding a key
+ * whose digest shares a prefix with another's is a preimage search).
  */
 export interface Caller {
   scope: ApiKeyScope;
@@ -25,23 +26,22 @@ declare module 'express-serve-static-core' {
 /** A requireScope middleware carries its scope, so the route table can say what each route needs. */
 export type ScopeGuard = ((req: Request, res: Response, next: NextFunction) => void) & { requiredScope: ApiKeyScope };
 
-const digest = (key: string) => createHash('sha256').update(key).digest();
+const digestHex = (key: string) => hash('sha256', key, 'hex');
 
 export class KeyRing {
-  private readonly entries: { digest: Buffer; scope: ApiKeyScope }[];
+  /** Digest (hex) → the caller it identifies, built once: a request allocates nothing to be identified. */
+  private readonly callers = new Map<string, Caller>();
 
   constructor(keys: ApiKey[]) {
-    this.entries = keys.map((k) => ({ digest: digest(k.key), scope: k.scope }));
+    for (const k of keys) {
+      const hex = digestHex(k.key);
+      // The same key listed twice keeps its first scope, as the list is read in order.
+      if (!this.callers.has(hex)) this.callers.set(hex, Object.freeze({ scope: k.scope, keyId: hex.slice(0, 12) }));
+    }
   }
 
   identify(presented: string): Caller | undefined {
-    const candidate = digest(presented);
-    let found: { digest: Buffer; scope: ApiKeyScope } | undefined;
-    for (const entry of this.entries) {
-      // No early exit: every entry is compared whatever matched.
-      if (timingSafeEqual(entry.digest, candidate)) found ??= entry;
-    }
-    return found && { scope: found.scope, keyId: candidate.toString('hex').slice(0, 12) };
+    return this.callers.get(digestHex(presented));
   }
 }
 
@@ -73,14 +73,17 @@ export function identifyRequest(keys: KeyRing, req: Request): Caller | undefined
 
 /**
  * A key's digest is taken once per request: the body gate, the rate limiter and the route's scope
- * guard all ask who the caller is. Remembered per request object and for that exact key and ring.
+ * guard all ask who the caller is. Remembered on the request (a symbol-keyed slot, cheaper than a
+ * WeakMap entry per request) for that exact key and ring.
  */
-const identified = new WeakMap<Request, { keys: KeyRing; key: string; caller: Caller | undefined }>();
+const identified = Symbol('learnloop.identified');
+type Identified = { keys: KeyRing; key: string; caller: Caller | undefined };
 function identifyOnce(keys: KeyRing, req: Request, key: string): Caller | undefined {
-  const known = identified.get(req);
+  const slot = req as unknown as { [identified]?: Identified };
+  const known = slot[identified];
   if (known && known.keys === keys && known.key === key) return known.caller;
   const caller = keys.identify(key);
-  identified.set(req, { keys, key, caller });
+  slot[identified] = { keys, key, caller };
   return caller;
 }
 

@@ -11,10 +11,8 @@ import { routePattern } from './audit-operator-actions.js';
 export function httpMetrics(cluster?: ClusterRequestStats) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    let observed = false;
-    const observe = () => {
-      if (observed) return;
-      observed = true;
+    // 'close' comes once per response: after 'finish', or when the client went away first.
+    res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // A client that hung up before the answer has no status of its own: 499, as nginx logs it.
       const status = res.writableFinished ? String(res.statusCode) : '499';
@@ -22,9 +20,7 @@ export function httpMetrics(cluster?: ClusterRequestStats) {
       // The API latency and 5xx alert rules read /api requests only: probes, scrapes and Bull
       // Board's polling would dilute them.
       if (cluster && req.originalUrl.startsWith('/api/')) cluster.request(seconds * 1000, Number(status));
-    };
-    res.once('finish', observe);
-    res.once('close', observe);
+    });
     next();
   };
 }

@@ -1,11 +1,11 @@
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { RedisClient } from '../../pipelines/redis-connection.js';
 import type { Logger } from '../../observability/logger.js';
 import { redisKeys } from '../../core/contracts/ids.js';
 import { sendError } from '../http-error.js';
 import { type KeyRing, identifyRequest } from './api-key-auth.js';
-import { LeasedRateCounter } from './leased-rate-counter.js';
+import { LeasedRateCounter, type TakeResult } from './leased-rate-counter.js';
 
 /** Liveness and readiness probes: never limited. */
 const probePaths = new Set(['/healthz', '/health', '/readyz', '/ready']);
@@ -50,23 +50,25 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
   const counter = new LeasedRateCounter(options.redis, redisKeys.rateLimit(options.prefix), windowMs, onStoreError);
   const policy = (limit: number) => `${limit};w=${windowMs / 1000}`;
 
+  const answer = (taken: TakeResult, caller: boolean, limit: number, res: Response, next: NextFunction) => {
+    if (taken.outcome === 'unknown') return next();
+    const resetSeconds = Math.max(0, Math.ceil((taken.resetAtMs - Date.now()) / 1000));
+    res.setHeader('RateLimit-Policy', policy(limit));
+    res.setHeader('RateLimit', `limit=${limit}, remaining=${taken.remaining}, reset=${resetSeconds}`);
+    if (taken.outcome === 'allowed') return next();
+    res.setHeader('Retry-After', String(Math.max(1, resetSeconds)));
+    if (caller) sendError(res, 429, 'rate_limited', `too many requests: at most ${options.perMinute} a minute per API key`);
+    else sendError(res, 429, 'rate_limited', `too many requests without a valid key: at most ${options.anonymousPerMinute} a minute per client`);
+  };
+
   return (req, res, next) => {
     if (probePaths.has(req.path)) return next();
     const caller = identifyRequest(options.keys, req as Request);
     const limit = caller ? options.perMinute : options.anonymousPerMinute;
     const key = caller ? `key:${caller.keyId}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
-    counter.take(key, limit).then(
-      (taken) => {
-        if (taken.outcome === 'unknown') return next();
-        const resetSeconds = Math.max(0, Math.ceil((taken.resetAtMs - Date.now()) / 1000));
-        res.setHeader('RateLimit-Policy', policy(limit));
-        res.setHeader('RateLimit', `limit=${limit}, remaining=${taken.remaining}, reset=${resetSeconds}`);
-        if (taken.outcome === 'allowed') return next();
-        res.setHeader('Retry-After', String(Math.max(1, resetSeconds)));
-        if (caller) sendError(res, 429, 'rate_limited', `too many requests: at most ${options.perMinute} a minute per API key`);
-        else sendError(res, 429, 'rate_limited', `too many requests without a valid key: at most ${options.anonymousPerMinute} a minute per client`);
-      },
-      next,
-    );
+    // Decided by this instance's lease (the usual case): answered at once, no promise.
+    const local = counter.takeLocal(key, limit);
+    if (local) return answer(local, caller !== undefined, limit, res, next);
+    counter.take(key, limit).then((taken) => answer(taken, caller !== undefined, limit, res, next), next);
   };
 }

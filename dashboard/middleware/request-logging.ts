@@ -65,21 +65,12 @@ export function requestLogging(logger: Logger): RequestHandler {
     const started = Date.now();
     const id = requestIdOf(req, res);
     req.id = id;
-    let child: Logger | undefined;
     // DANGEROUS SPOT: `req.log` is typed as always there (pino-http's augmentation); it is built on
-    // first use here, so every route may still call it.
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: false,
-      get: () => (child ??= logger.child({ requestId: id })),
-      set: (value: Logger) => {
-        child = value;
-      },
-    });
+    // first use (lazyRequestLog), so every route may still call it.
+    lazyRequestLog(req, logger, id);
     if (!unlogged(req.url)) {
-      const done = () => {
-        res.removeListener('finish', done);
-        res.removeListener('close', done);
+      // 'close' comes once per response, after 'finish' or when the client went away first.
+      res.once('close', () => {
         const level = levelOf(res.statusCode);
         if (!logger.isLevelEnabled(level)) return;
         const route = routePattern(req);
@@ -87,10 +78,35 @@ export function requestLogging(logger: Logger): RequestHandler {
           { requestId: id, req: serializeReq(req), ...(route === undefined ? {} : { route }), res: { statusCode: res.statusCode }, responseTime: Date.now() - started },
           res.writableFinished ? 'request completed' : 'request aborted',
         );
-      };
-      res.on('finish', done);
-      res.on('close', done);
+      });
     }
     next();
   };
+}
+
+const lazyLog = Symbol('learnloop.lazyLog');
+type LazyLog = { logger: Logger; requestId: string; child?: Logger };
+const withLazyLog = new WeakSet<object>();
+
+/**
+ * `req.log` as a getter on the app's request prototype, installed once, that builds the request's
+ * child logger from a slot on the request: a per-request `Object.defineProperty` cost every request
+ * an accessor of its own. Assigning `req.log` (pino-http does) shadows the getter as usual.
+ */
+function lazyRequestLog(req: Request, logger: Logger, requestId: string): void {
+  (req as unknown as { [lazyLog]: LazyLog })[lazyLog] = { logger, requestId };
+  const proto = Object.getPrototypeOf(req) as object;
+  if (withLazyLog.has(proto)) return;
+  withLazyLog.add(proto);
+  Object.defineProperty(proto, 'log', {
+    configurable: true,
+    enumerable: false,
+    get(this: { [lazyLog]?: LazyLog }) {
+      const slot = this[lazyLog];
+      return slot && (slot.child ??= slot.logger.child({ requestId: slot.requestId }));
+    },
+    set(this: object, value: Logger) {
+      Object.defineProperty(this, 'log', { configurable: true, enumerable: false, writable: true, value });
+    },
+  });
 }

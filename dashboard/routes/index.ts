@@ -16,8 +16,14 @@ import { patternRoutes } from './pattern-routes.js';
 import { questionRoutes } from './question-routes.js';
 import { sessionRoutes } from './session-routes.js';
 
-/** Every route module of the ingress, in mount order. */
+/**
+ * Every route module of the ingress, in mount order. A request walks the modules mounted before
+ * the one that answers it, so the busiest enqueue routes (questions) come first; they act for no
+ * learner, so the erasure guard has nothing to refuse there. A module with learner routes must stay
+ * behind the guard.
+ */
 export const routeModules: ((ctx: IngressContext) => Router)[] = [
+  questionRoutes,
   healthRoutes,
   metricsRoutes,
   openApiRoutes,
@@ -25,7 +31,6 @@ export const routeModules: ((ctx: IngressContext) => Router)[] = [
   learnerErasureGuard,
   gdprRoutes,
   backupRoutes,
-  questionRoutes,
   sessionRoutes,
   patternRoutes,
   jobRoutes,
