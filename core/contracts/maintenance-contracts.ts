@@ -31,11 +31,12 @@ export const gdprExportResultSchema = z.object({
 });
 export const gdprEraseResultSchema = z.object({ userId: idSchema, erasedAt: z.string(), hardDeleteAfter: z.string() });
 
-/** A calendar day as YYYY-MM-DD that exists (2025-02-30 is refused). */
+/** A calendar day as YYYY-MM-DD that exists (2025-02-30 is refused) and a Postgres `date` holds (not year 0000). */
 export const dayStringSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date');
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date')
+  .refine((d) => !d.startsWith('0000'), 'must fall in the years 0001–9999');
 
 export const rollupPayloadSchema = z.object({
   /** The UTC day to roll up (YYYY-MM-DD); default: yesterday. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import { DecisionInsightCache, evictLearnerInsights } from '../../db/cache/decision-insight-cache.js';
 import { dropDecisionInsightsBefore, ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
@@ -106,7 +106,15 @@ describe('GET /api/insights/:decisionId (cache-first)', () => {
 describe('record-batch and poison traces', () => {
   it('stores the traces of a record-batch job, and fails for good only a trace Postgres refuses', async () => {
     const good = [trace('batch-good-1'), trace('batch-good-2')];
-    const poison = trace('batch-poison', { inputs: { note: 'nul \u0000 inside' } });
+    const poison = trace('batch-poison');
+    // The trace schema refuses every value we know Postgres to refuse (NUL, lone surrogates, year
+    // 0000, …), so here Postgres is made to refuse this one row itself: a CHECK that raises a data
+    // exception (division by zero, 22012) for it alone — the kind of refusal the guard isolates.
+    await sql`ALTER TABLE decision_insights ADD CONSTRAINT test_refuses_batch_poison
+      CHECK (CASE WHEN decision_id = 'batch-poison' THEN length(decision_id) / 0 > 0 ELSE true END)`.execute(system.services.db);
+    onTestFinished(async () => {
+      await sql`ALTER TABLE decision_insights DROP CONSTRAINT test_refuses_batch_poison`.execute(system.services.db);
+    });
     const queue = system.services.producer.queue('decision-insights');
     const [poisoned] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces: [good[0]!, poison, good[1]!] } }]);
     const [innocent] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces: [trace('batch-good-3')] } }]);
