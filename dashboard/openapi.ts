@@ -41,7 +41,7 @@ export const routeDocs: RouteDoc[] = [
   { method: 'get', path: '/api/alerts/active', scope: 'operator', summary: 'Alerts firing now.' },
   { method: 'get', path: '/api/alerts/history', scope: 'operator', summary: 'The last 200 alert events.' },
   { method: 'get', path: '/api/alerts/rules', scope: 'operator', summary: 'The alert rules (data, edited at run time).' },
-  { method: 'post', path: '/api/alerts/rules', scope: 'operator', summary: 'Create an alert rule {id, metric, comparison, threshold, forSeconds, cooldownSeconds, severity, message, enabled}; 201, 409 if the id exists.' },
+  { method: 'post', path: '/api/alerts/rules', scope: 'operator', summary: 'Create an alert rule {id, metric, operator, threshold, duration, cooldown, severity, message, enabled}; 201, 409 if the id exists.' },
   { method: 'get', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'One alert rule.' },
   { method: 'put', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'Replace an alert rule (the whole rule).' },
   { method: 'delete', path: '/api/alerts/rules/{id}', scope: 'operator', summary: 'Delete an alert rule (a built-in one stays deleted across restarts); 204.' },

@@ -150,7 +150,7 @@ export interface AlertsTable {
   started_at: Timestamp;
   resolved_at: Timestamp | null;
   notified_at: Timestamp | null;
-  /** The rule's metric, threshold and comparison when the alert fired (null on rows from before 0016). */
+  /** The rule's metric, threshold and operator when the alert fired (null on rows from before 0016). */
   metric: string | null;
   threshold: number | null;
   operator: string | null;

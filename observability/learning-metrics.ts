@@ -4,7 +4,7 @@ import { metricsRegistry } from './metrics-registry.js';
 /**
  * The seeds' learning metrics: validation confidence, questions per session, flow-achievement rate,
  * and read-cache lookups per family. The Prometheus rules (ops/prometheus/alerts.yml) on flow state,
- * validation confidence and pass rate and cache hit rate read these; the built-in engine reads the
+ * validation confidence, pass rate and accuracy and cache hit rate read these; the built-in engine reads the
  * same facts from Postgres and Redis (workers/alerts/collect-alert-samples.ts).
  */
 
@@ -20,6 +20,13 @@ export const validationsTotal = new Counter({
   name: 'learnloop_validations_total',
   help: 'New question validations, by whether the question passed (quality ≥ 0.7).',
   labelNames: ['passed'] as const, // true | false
+  registers: [metricsRegistry],
+});
+
+export const validationsLabelled = new Counter({
+  name: 'learnloop_validations_labelled_total',
+  help: 'New validations of questions that named the author\'s intended Bloom level, by whether the validator agreed (validation accuracy = agreed ÷ all).',
+  labelNames: ['agreed'] as const, // true | false
   registers: [metricsRegistry],
 });
 
@@ -46,9 +53,10 @@ export const cacheLookups = new Counter({
 });
 
 /** Both views of validations that were just stored. */
-export function observeValidations(scores: readonly { confidence: number; passed: boolean }[]): void {
+export function observeValidations(scores: readonly { confidence: number; passed: boolean; evidence: { agreesWithIntended?: boolean } }[]): void {
   for (const s of scores) {
     validationConfidence.observe(s.confidence);
     validationsTotal.inc({ passed: String(s.passed) });
+    if (s.evidence.agreesWithIntended !== undefined) validationsLabelled.inc({ agreed: String(s.evidence.agreesWithIntended) });
   }
 }

@@ -20,7 +20,7 @@ export function testAlertPayload(now: Date, actor: string): AlertWebhookPayload 
       labels: {},
       value: 0,
       threshold: 0,
-      comparison: '>',
+      operator: '>',
       message,
       startedAt: now.toISOString(),
     },

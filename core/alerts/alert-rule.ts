@@ -19,9 +19,11 @@ import { z } from 'zod';
  * - `flow_state_rate`               share of sessions completed in the last hour whose success rate
  *                                   was in the flow band (70–85%); at least 5 sessions, else no sample
  * - `validation_confidence_mean`    mean confidence of the question validations of the last hour
- * - `validation_pass_rate`          share of those validations that passed (quality ≥ 0.7): the
- *                                   run-time stand-in for the seeds' "validation accuracy" (true
- *                                   accuracy needs labels; `npm run eval:bloom` measures it offline)
+ * - `validation_pass_rate`          share of those validations that passed (quality ≥ 0.7)
+ * - `validation_accuracy`           the seeds' "validation accuracy": of the validations of the last
+ *                                   hour whose question named the author's `intendedLevel`, the
+ *                                   share the validator read at that level (at least 5, else no
+ *                                   sample; `npm run eval:bloom` measures the same offline)
  * - `cache_hit_rate`                read-cache hits ÷ lookups, every family and process, last 5 minutes
  */
 export const alertMetrics = [
@@ -37,12 +39,13 @@ export const alertMetrics = [
   'flow_state_rate',
   'validation_confidence_mean',
   'validation_pass_rate',
+  'validation_accuracy',
   'cache_hit_rate',
 ] as const;
 export type AlertMetric = (typeof alertMetrics)[number];
 
-export const alertComparisons = ['>', '>=', '<', '<='] as const;
-export type AlertComparison = (typeof alertComparisons)[number];
+export const alertOperators = ['>', '>=', '<', '<='] as const;
+export type AlertOperator = (typeof alertOperators)[number];
 
 /** `high` is the runbook's severity between warning and critical (the decision-latency rule). */
 export const alertSeverities = ['info', 'warning', 'high', 'critical'] as const;
@@ -51,12 +54,12 @@ export type AlertSeverity = (typeof alertSeverities)[number];
 export const alertRuleSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,64}$/, 'lower-case letters, digits and - only'),
   metric: z.enum(alertMetrics),
-  comparison: z.enum(alertComparisons),
+  operator: z.enum(alertOperators),
   threshold: z.number().finite(),
-  /** The breach must hold this long before the alert fires (0: at once). */
-  forSeconds: z.number().int().min(0).max(7 * 24 * 3600),
-  /** No second notification for the same alert within this long of the last one. */
-  cooldownSeconds: z.number().int().min(0).max(7 * 24 * 3600),
+  /** Seconds the breach must hold before the alert fires (0: at once). */
+  duration: z.number().int().min(0).max(7 * 24 * 3600),
+  /** Seconds after a notification during which the same alert is not notified again. */
+  cooldown: z.number().int().min(0).max(7 * 24 * 3600),
   severity: z.enum(alertSeverities),
   /** Template: `{value}`, `{threshold}` and `{queue}` are filled in. */
   message: z.string().min(1).max(500),
@@ -72,7 +75,7 @@ export const alertRuleReplacementSchema = alertRuleSchema.omit({ id: true }).str
 /** Per-rule overrides an operator may set (config `ALERT_RULE_OVERRIDES`, a JSON object by rule id). */
 export const alertRuleOverridesSchema = z.record(
   z.string().max(64),
-  alertRuleSchema.pick({ threshold: true, forSeconds: true, cooldownSeconds: true, severity: true, enabled: true }).partial().strict(),
+  alertRuleSchema.pick({ threshold: true, duration: true, cooldown: true, severity: true, enabled: true }).partial().strict(),
 );
 export type AlertRuleOverrides = z.infer<typeof alertRuleOverridesSchema>;
 
@@ -115,9 +118,9 @@ export function parseAlertKey(key: string): { ruleId: string; labels: AlertLabel
   return slash < 0 ? { ruleId: key, labels: {} } : { ruleId: key.slice(0, slash), labels: { queue: key.slice(slash + 1) } };
 }
 
-export function breaches(rule: Pick<AlertRule, 'comparison' | 'threshold'>, value: number): boolean {
+export function breaches(rule: Pick<AlertRule, 'operator' | 'threshold'>, value: number): boolean {
   if (Number.isNaN(value)) return false;
-  switch (rule.comparison) {
+  switch (rule.operator) {
     case '>':
       return value > rule.threshold;
     case '>=':

@@ -16,7 +16,7 @@ export interface AlertWebhookPayload {
     labels: Record<string, string>;
     value: number;
     threshold: number;
-    comparison: string;
+    operator: string;
     message: string;
     /** When the alert fired (or, for a pending-less read, began), ISO 8601. */
     startedAt: string;
@@ -40,7 +40,7 @@ export function alertWebhookPayload(notification: AlertNotification, now: Date):
       labels: alert.labels.queue ? { queue: alert.labels.queue } : {},
       value: alert.value,
       threshold: rule.threshold,
-      comparison: rule.comparison,
+      operator: rule.operator,
       message,
       startedAt: new Date(alert.since).toISOString(),
       ...(status === 'resolved' ? { resolvedAt: now.toISOString() } : {}),

@@ -4,11 +4,11 @@ import { type AlertLabels, type AlertRule, type AlertSample, alertKey, breaches,
  * The alert state machine, pure: given the rules, this round's samples, the alerts already pending
  * or firing, and the clock, it says what changes and what to notify.
  *
- *   (inactive) ──breach──▶ pending ──breach held for `forSeconds`──▶ firing ──no breach──▶ resolved
+ *   (inactive) ──breach──▶ pending ──breach held for `duration`──▶ firing ──no breach──▶ resolved
  *                              └──────────no breach──────────▶ (inactive, nothing recorded)
  *
  * Notifications: an alert is notified when it fires, and again while it keeps firing once
- * `cooldownSeconds` have passed since the last delivered notification for the same alert key —
+ * `cooldown` have passed since the last delivered notification for the same alert key —
  * including earlier episodes, so a flapping alert does not page on every flap. A notification that
  * was not delivered (rate-limited or failed) leaves `notifiedAt` unset, so the next evaluation offers
  * it again: nothing is queued. A resolved alert is announced only if its firing was delivered.
@@ -40,7 +40,7 @@ export interface AlertEvaluationInput {
 }
 
 /** The rule as it stood when the alert began or fired, recorded with the alert. */
-export type RuleSnapshot = Pick<AlertRule, 'severity' | 'metric' | 'threshold' | 'comparison'>;
+export type RuleSnapshot = Pick<AlertRule, 'severity' | 'metric' | 'threshold' | 'operator'>;
 
 export type AlertTransition =
   | ({ type: 'pending'; alert: ActiveAlert; message: string } & RuleSnapshot)
@@ -75,7 +75,7 @@ export function renderAlertMessage(rule: Pick<AlertRule, 'message' | 'threshold'
     .replaceAll('{queue}', labels.queue ?? '');
 }
 
-const snapshot = ({ severity, metric, threshold, comparison }: AlertRule): RuleSnapshot => ({ severity, metric, threshold, comparison });
+const snapshot = ({ severity, metric, threshold, operator }: AlertRule): RuleSnapshot => ({ severity, metric, threshold, operator });
 
 export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluationOutcome {
   const { now } = input;
@@ -100,7 +100,7 @@ export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluation
   };
   const offerNotification = (alert: ActiveAlert, rule: AlertRule, message: string) => {
     const last = lastNotice(alert);
-    if (last !== undefined && now - last < rule.cooldownSeconds * 1000) return;
+    if (last !== undefined && now - last < rule.cooldown * 1000) return;
     notifications.push({ status: 'firing', reminder: alert.notifiedAt !== undefined, alert, rule, message });
   };
 
@@ -121,7 +121,7 @@ export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluation
     }
     const { rule, value } = hit;
     if (alert.status === 'pending') {
-      if (now - alert.since >= rule.forSeconds * 1000) {
+      if (now - alert.since >= rule.duration * 1000) {
         const firing: ActiveAlert = { ...alert, status: 'firing', since: now, value, notifiedAt: undefined };
         const message = renderAlertMessage(rule, alert.labels, value);
         transitions.push({ type: 'fired', alert: firing, message, ...snapshot(rule) });
@@ -138,7 +138,7 @@ export function evaluateAlertRules(input: AlertEvaluationInput): AlertEvaluation
     if (activeByKey.has(key)) continue;
     const { ruleId } = parseAlertKey(key);
     const base: ActiveAlert = { key, ruleId, labels, status: 'pending', since: now, value };
-    if (rule.forSeconds === 0) {
+    if (rule.duration === 0) {
       const firing: ActiveAlert = { ...base, status: 'firing' };
       const message = renderAlertMessage(rule, labels, value);
       transitions.push({ type: 'fired', alert: firing, message, ...snapshot(rule) });

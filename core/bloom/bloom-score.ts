@@ -71,6 +71,9 @@ export const bloomEvidenceSchema = z.object({
     .optional(),
   /** The classifier's reading of the learning objective, when one was given. */
   objectiveLevel: level.optional(),
+  /** The level the author meant (questionInput.intendedLevel), when given, and whether `level` is it. */
+  intendedLevel: level.optional(),
+  agreesWithIntended: z.boolean().optional(),
   passThreshold: unit,
 });
 

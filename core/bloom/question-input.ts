@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isStorableText, storableTextMessage } from '../contracts/identifiers.js';
-import { QUESTION_TYPES } from './levels.js';
+import { BLOOM_LEVELS, QUESTION_TYPES } from './levels.js';
 
 /**
  * A question to validate, as upstream services send it. Bounds keep one hostile payload from
@@ -21,6 +21,13 @@ export const questionInputSchema = z.object({
   difficulty: z.number().int().min(1).max(5).optional(),
   categoryId: idSchema.optional(),
   learningObjective: z.string().trim().max(2000).refine(isStorableText, storableTextMessage).optional(),
+  /**
+   * The Bloom level the author meant the question to test. A label, not an input to the
+   * classifier: the validation says whether it agrees (evidence.intendedLevel / agreesWithIntended,
+   * plus a suggestion when it does not), and agreement on labelled questions is the validator's
+   * run-time accuracy (alert rule validation-accuracy-low).
+   */
+  intendedLevel: z.enum(BLOOM_LEVELS).optional(),
   options: z.array(text(1000)).max(20).optional(),
   answer: text(5000).optional(),
 });

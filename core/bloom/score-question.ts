@@ -7,7 +7,7 @@ import { classifyKnowledgeDimension } from './knowledge-dimension.js';
 import type { BloomLevel } from './levels.js';
 import type { QuestionInput } from './question-input.js';
 import { evaluateRules, isPassing, PASS_THRESHOLD, qualityScore } from './rules.js';
-import { suggestionsFor } from './suggestions.js';
+import { exampleVerbs, suggestionsFor } from './suggestions.js';
 
 /**
  * Validates one question against Bloom's taxonomy: level, knowledge dimension, complexity,
@@ -67,6 +67,8 @@ export function scoreQuestion(question: QuestionInput, model: BloomModel): Bloom
   const quality = qualityScore(rules);
   const suggestions = suggestionsFor(rules, { level, question, complexity: complexity.value, model, objectiveLevel }).map((x) => x.text);
   if (review.needsReview) suggestions.unshift(reviewSuggestion(level, prediction.runnerUp, review.margin));
+  const intended = question.intendedLevel;
+  if (intended !== undefined && intended !== level) suggestions.push(intendedLevelSuggestion(intended, level, exampleVerbs(model, intended)));
 
   return {
     level,
@@ -93,6 +95,8 @@ export function scoreQuestion(question: QuestionInput, model: BloomModel): Bloom
       rules,
       review,
       objectiveLevel,
+      intendedLevel: intended,
+      agreesWithIntended: intended === undefined ? undefined : intended === level,
       passThreshold: PASS_THRESHOLD,
     },
     modelVersion: model.version,
@@ -108,4 +112,9 @@ function round4(x: number): number {
 /** Said first among the suggestions, so an author sees the level is a judgement call. */
 export function reviewSuggestion(level: BloomLevel, runnerUp: BloomLevel, margin: number): string {
   return `Needs review: the level is close between ${level} and ${runnerUp} (probabilities ${Math.round(margin * 100)} points apart); have a person confirm it, or make the task verb say which you mean.`;
+}
+
+/** When the author named a level the text does not read as: which verbs would ask for it. */
+export function intendedLevelSuggestion(intended: BloomLevel, level: BloomLevel, verbs: readonly string[]): string {
+  return `Meant as ${intended}, but the question reads as ${level}: to test ${intended}, make the task verb ask for it (e.g. ${verbs.join(', ')}).`;
 }

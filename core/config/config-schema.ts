@@ -157,7 +157,7 @@ export const configSchema = z.object({
   // process must run with the same; to change the schedules, change them AND raise this. A process
   // whose schedules differ from the stored ones at an equal or lower version warns and keeps them.
   SCHEDULES_VERSION: positiveInt.default(1),
-  // JSON object by rule id, e.g. {"queue-depth-high":{"threshold":1000,"forSeconds":300}} (core/alerts).
+  // JSON object by rule id, e.g. {"queue-depth-high":{"threshold":1000,"duration":300}} (core/alerts).
   ALERT_RULE_OVERRIDES: z
     .string()
     .optional()

@@ -22,6 +22,9 @@ export function questionContentHash(question: z.infer<typeof questionInputSchema
     options: question.options ?? null,
     answer: question.answer ?? null,
     difficulty: question.difficulty ?? null,
+    // Only when given: every hash (and every derived question id) from before the field existed
+    // stays the same.
+    ...(question.intendedLevel !== undefined ? { intendedLevel: question.intendedLevel } : {}),
   };
   return createHash('sha256').update(JSON.stringify(scored)).digest('hex');
 }

@@ -9,6 +9,7 @@ import * as candidateDifficultyIndex from './0010_candidate_difficulty_index.js'
 import * as difficultyCalibration from './0013_difficulty_calibration.js';
 import * as alertRules from './0016_alert_rules.js';
 import * as jobSchedules from './0017_job_schedules.js';
+import * as alertRuleRunbookFields from './0018_alert_rule_runbook_fields.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0013_difficulty_calibration': difficultyCalibration,
   '0016_alert_rules': alertRules,
   '0017_job_schedules': jobSchedules,
+  '0018_alert_rule_runbook_fields': alertRuleRunbookFields,
 };

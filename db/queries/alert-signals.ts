@@ -8,14 +8,18 @@ import type { Db } from '../database.js';
  */
 export async function readOutcomeSignals(db: Db, options: { since: Date; minSamples?: number }) {
   const min = options.minSamples ?? 5;
-  const { rows } = await sql<{ sessions: number; flow: number | null; validations: number; confidence: number | null; passed: number | null }>`
+  const { rows } = await sql<{ sessions: number; flow: number | null; validations: number; confidence: number | null; passed: number | null; labelled: number; agreed: number | null }>`
     SELECT
       (SELECT count(*)::int FROM sessions WHERE completed_at >= ${options.since} AND flow_achieved IS NOT NULL) AS sessions,
       (SELECT avg(CASE WHEN flow_achieved THEN 1.0 ELSE 0.0 END)::float8 FROM sessions
          WHERE completed_at >= ${options.since} AND flow_achieved IS NOT NULL) AS flow,
       (SELECT count(*)::int FROM question_validations WHERE created_at >= ${options.since}) AS validations,
       (SELECT avg(confidence)::float8 FROM question_validations WHERE created_at >= ${options.since}) AS confidence,
-      (SELECT avg(CASE WHEN passed THEN 1.0 ELSE 0.0 END)::float8 FROM question_validations WHERE created_at >= ${options.since}) AS passed
+      (SELECT avg(CASE WHEN passed THEN 1.0 ELSE 0.0 END)::float8 FROM question_validations WHERE created_at >= ${options.since}) AS passed,
+      (SELECT count(*)::int FROM question_validations
+         WHERE created_at >= ${options.since} AND evidence->>'intendedLevel' IS NOT NULL) AS labelled,
+      (SELECT avg(CASE WHEN level = evidence->>'intendedLevel' THEN 1.0 ELSE 0.0 END)::float8 FROM question_validations
+         WHERE created_at >= ${options.since} AND evidence->>'intendedLevel' IS NOT NULL) AS agreed
   `.execute(db);
   const r = rows[0]!;
   return {
@@ -24,5 +28,7 @@ export async function readOutcomeSignals(db: Db, options: { since: Date; minSamp
     validations: r.validations,
     validationConfidenceMean: r.validations >= min && r.confidence !== null ? r.confidence : undefined,
     validationPassRate: r.validations >= min && r.passed !== null ? r.passed : undefined,
+    /** Agreement with the author's intended level, over the validations that carried one. */
+    validationAccuracy: r.labelled >= min && r.agreed !== null ? r.agreed : undefined,
   };
 }

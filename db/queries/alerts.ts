@@ -54,7 +54,7 @@ export async function applyAlertTransitions(db: Db, transitions: readonly AlertT
         case 'pending':
           await trx
             .insertInto('alerts')
-            .values({ rule_id: key, severity: t.severity, status: 'pending', value: t.alert.value, message: t.message, started_at: new Date(t.alert.since), metric: t.metric, threshold: t.threshold, operator: t.comparison })
+            .values({ rule_id: key, severity: t.severity, status: 'pending', value: t.alert.value, message: t.message, started_at: new Date(t.alert.since), metric: t.metric, threshold: t.threshold, operator: t.operator })
             .execute();
           break;
         case 'cleared':
@@ -70,7 +70,7 @@ export async function applyAlertTransitions(db: Db, transitions: readonly AlertT
             notified_at: null,
             metric: t.metric,
             threshold: t.threshold,
-            operator: t.comparison,
+            operator: t.operator,
           };
           const promoted = await trx.updateTable('alerts').set(fields).where('rule_id', '=', key).where('status', '=', 'pending').executeTakeFirst();
           if (Number(promoted.numUpdatedRows) === 0) await trx.insertInto('alerts').values({ rule_id: key, ...fields }).execute();

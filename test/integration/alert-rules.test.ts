@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AlertRule } from '../../core/alerts/alert-rule.js';
 import { defaultAlertRules } from '../../core/alerts/default-alert-rules.js';
+import * as migrateAlertRuleFields from '../../db/migrations/0018_alert_rule_runbook_fields.js';
 import { seedAlertRules } from '../../db/queries/alert-rules.js';
 import { ClusterRequestStats, readRequestFigures } from '../../observability/cluster-request-stats.js';
 import { collectAlertSamples } from '../../workers/alerts/collect-alert-samples.js';
@@ -34,10 +35,10 @@ async function evaluate() {
 const rule: AlertRule = {
   id: 'retention-backlog',
   metric: 'queue_depth',
-  comparison: '>',
+  operator: '>',
   threshold: 0,
-  forSeconds: 0,
-  cooldownSeconds: 0,
+  duration: 0,
+  cooldown: 0,
   severity: 'high',
   message: 'Queue {queue} has {value} jobs waiting (threshold {threshold}).',
   enabled: true,
@@ -50,9 +51,9 @@ describe('the seeds\' rules ship as stored defaults', () => {
     expect(res.status).toBe(200);
     const rules = (await res.json()) as AlertRule[];
     expect(rules.map((r) => r.id).sort()).toEqual(defaultAlertRules.map((r) => r.id).sort());
-    expect(rules.find((r) => r.id === 'decision-write-p99-high')).toMatchObject({ threshold: 500, forSeconds: 120, cooldownSeconds: 300, severity: 'high' });
+    expect(rules.find((r) => r.id === 'decision-write-p99-high')).toMatchObject({ threshold: 500, duration: 120, cooldown: 300, severity: 'high' });
     expect(rules.filter((r) => r.metric === 'api_latency_p50_ms').map((r) => r.threshold).sort()).toEqual([1000, 500]);
-    expect(rules.find((r) => r.metric === 'cache_hit_rate')).toMatchObject({ comparison: '<', threshold: 0.6 });
+    expect(rules.find((r) => r.metric === 'cache_hit_rate')).toMatchObject({ operator: '<', threshold: 0.6 });
   });
 });
 
@@ -127,6 +128,18 @@ describe('rules managed at run time', () => {
     expect((await asOperator('/api/alerts/rules', { method: 'POST', json: { ...again, threshold: 0.5 } })).status).toBe(201);
     expect(((await (await asOperator('/api/alerts/rules/cache-hit-rate-low')).json()) as AlertRule).threshold).toBe(0.5);
   });
+
+  it('a rule stored under the old field names (comparison, forSeconds, cooldownSeconds) reads in the runbook\'s names after migration 0018', async () => {
+    const old = { metric: 'queue_depth', comparison: '>=', threshold: 7, forSeconds: 45, cooldownSeconds: 600, severity: 'info', message: 'old {value}', enabled: false };
+    await system.query(`INSERT INTO alert_rules (id, rule) VALUES ('stored-before-0018', $1::jsonb)`, [JSON.stringify(old)]);
+    await migrateAlertRuleFields.up(system.services.db as never);
+    const res = await asOperator('/api/alerts/rules/stored-before-0018');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: 'stored-before-0018', metric: 'queue_depth', operator: '>=', threshold: 7, duration: 45, cooldown: 600, severity: 'info', message: 'old {value}', enabled: false });
+    // Posting the old names is refused with the uniform 400 rather than half-read.
+    const refused = await asOperator('/api/alerts/rules', { method: 'POST', json: { id: 'old-names', ...old } });
+    expect(refused.status).toBe(400);
+  });
 });
 
 describe('the new signals are collected cluster-wide', () => {
@@ -167,5 +180,29 @@ describe('the new signals are collected cluster-wide', () => {
     expect(value('flow_state_rate')).toBeCloseTo(0.2, 10);
     // Fewer than 5 validations in the hour: no figure rather than a noisy one.
     expect(value('validation_confidence_mean')).toBeUndefined();
+    expect(value('validation_accuracy')).toBeUndefined();
+  });
+
+  it('validation accuracy: agreement with the authors\' intended level, over labelled validations only', async () => {
+    const insert = (i: number, level: string, intendedLevel?: string) =>
+      system.query(
+        `WITH q AS (INSERT INTO questions (id, content_hash, text, type) VALUES ($1, $1, 'Explain why.', 'essay') RETURNING id)
+         INSERT INTO question_validations (question_id, content_hash, model_version, level, knowledge_dimension, complexity, confidence, quality_score, passed, suggestions, evidence)
+         SELECT id, id, 'm', $2, 'conceptual', 0.5, 0.6, 0.8, true, '[]', $3::jsonb FROM q`,
+        [`acc-${i}`, level, JSON.stringify(intendedLevel ? { intendedLevel, agreesWithIntended: intendedLevel === level } : {})],
+      );
+    // 6 labelled (4 read at the intended level), 3 unlabelled that must not count.
+    for (let i = 0; i < 4; i++) await insert(i, 'Apply', 'Apply');
+    await insert(4, 'Understand', 'Analyze');
+    await insert(5, 'Remember', 'Create');
+    for (let i = 6; i < 9; i++) await insert(i, 'Remember');
+    const samples = await collectAlertSamples({
+      producer: system.services.producer,
+      redis: system.services.redis,
+      db: system.services.db,
+      prefix: system.config.QUEUE_PREFIX,
+      now: new Date(),
+    });
+    expect(samples.find((s) => s.metric === 'validation_accuracy')?.value).toBeCloseTo(4 / 6, 10);
   });
 });

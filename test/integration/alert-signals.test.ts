@@ -14,13 +14,13 @@ import { type TestSystem, startTestSystem } from '../support/test-system.js';
  * The alert signals come from shared stores, not from one process's registry: queue counts and
  * worker connections from Redis, job outcomes and decision-write latency from per-minute counts in
  * Redis, backup verification from PostgreSQL. The evaluation is called directly here, with every
- * built-in rule at forSeconds 0, on the test's own clock.
+ * built-in rule at duration 0, on the test's own clock.
  */
 
 let system: TestSystem;
 const clock = Date.now();
 const logger = createLogger('silent');
-const rules: AlertRule[] = defaultAlertRules.map((r) => ({ ...r, forSeconds: 0 }));
+const rules: AlertRule[] = defaultAlertRules.map((r) => ({ ...r, duration: 0 }));
 
 beforeAll(async () => {
   system = await startTestSystem('alert-signals', { roles: { workers: ['monitoring'], ingress: false, schedulers: false }, now: () => new Date(clock) });
@@ -157,7 +157,7 @@ describe('alert signals from shared stores', () => {
 
   it('history keeps the last 200 alerts', async () => {
     const { db } = system.services;
-    const flap: AlertRule[] = [{ ...rules.find((r) => r.id === 'queue-depth-high')!, threshold: 0, cooldownSeconds: 0 }];
+    const flap: AlertRule[] = [{ ...rules.find((r) => r.id === 'queue-depth-high')!, threshold: 0, cooldown: 0 }];
     await system.services.producer.send('question-validation', 'validate', { question: { text: 'Define a semaphore.', type: 'short_answer' } });
     // 198 old resolved alerts, then the same alert fired and resolved 5 times (disabling the rule
     // resolves it): 203 in all, trimmed to the newest 200.

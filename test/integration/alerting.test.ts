@@ -23,7 +23,7 @@ let system: TestSystem;
 let clock = Date.now();
 
 const overrides: AlertRuleOverrides = Object.fromEntries(defaultAlertRules.map((r) => [r.id, { enabled: false }]));
-overrides['queue-depth-high'] = { enabled: true, threshold: 5, forSeconds: 60, cooldownSeconds: 600 };
+overrides['queue-depth-high'] = { enabled: true, threshold: 5, duration: 60, cooldown: 600 };
 
 beforeAll(async () => {
   await receiver.start();
@@ -149,7 +149,7 @@ describe('webhook notifier', () => {
     source: 'learnloop' as const,
     status: 'firing' as const,
     reminder: false,
-    alert: { key: `test-${i}`, rule: 'test', severity: 'warning', labels: {}, value: i, threshold: 0, comparison: '>', message: `message ${i}`, startedAt: new Date().toISOString() },
+    alert: { key: `test-${i}`, rule: 'test', severity: 'warning', labels: {}, value: i, threshold: 0, operator: '>', message: `message ${i}`, startedAt: new Date().toISOString() },
     sentAt: new Date().toISOString(),
   });
 

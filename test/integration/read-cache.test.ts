@@ -1,42 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type System, startSystem } from '../../app/system.js';
+import { findFreePort } from '../../app/free-port.js';
 import { cacheKey } from '../../db/cache/cache-keys.js';
 import { ReadThroughCache } from '../../db/cache/read-through-cache.js';
 import { readCacheHitRates } from '../../observability/cluster-request-stats.js';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
-import { createLogger } from '../../observability/logger.js';
+import { type CliProcess, spawnCli } from '../support/cli-process.js';
 import { seedQuestionBank } from '../support/question-bank.js';
-import { type TestSystem, producerKey, startTestSystem } from '../support/test-system.js';
+import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../support/test-system.js';
 
 /**
- * The read-through cache across two systems on one Redis and one Postgres: `writer` runs every
- * worker (it applies answers and validates questions); `reader` is a second ingress with a cache
- * (L1 and L2) of its own. Every read from the reader right after a write completed must be fresh:
- * never the value it cached before the write.
+ * The read-through cache across two OS processes on one Redis and one Postgres: `writer` (this test
+ * process) runs every worker — it applies answers and validates questions; `reader` is a separate
+ * `learnloop ingress` process with a cache (L1 and L2) of its own. Every read from the reader right
+ * after a write completed must be fresh: never the value it cached before the write.
  */
 
 let writer: TestSystem;
-let reader: System & { url: string };
+let reader: CliProcess;
+let readerUrl: string;
+const scratch = mkdtempSync(join(tmpdir(), 'learnloop-read-cache-'));
 
-const get = async (system: { url: string }, path: string) => {
-  const res = await fetch(`${system.url}${path}`, { headers: { authorization: `Bearer ${producerKey}` } });
+const get = async (path: string) => {
+  const res = await fetch(`${readerUrl}${path}`, { headers: { authorization: `Bearer ${producerKey}` } });
   return { status: res.status, body: (await res.json()) as any };
 };
 
 beforeAll(async () => {
   writer = await startTestSystem('read-cache');
-  reader = (await startSystem({
-    config: writer.config,
-    redisUrl: writer.redisUrl,
-    databaseUrl: writer.databaseUrl,
-    roles: { ingress: true, workers: [], schedulers: false },
-    logger: createLogger('silent'),
-  })) as System & { url: string };
+  const port = await findFreePort();
+  readerUrl = `http://127.0.0.1:${port}`;
+  reader = spawnCli(['ingress'], {
+    REDIS_URL: writer.redisUrl,
+    DATABASE_URL: writer.databaseUrl,
+    QUEUE_PREFIX: writer.config.QUEUE_PREFIX,
+    API_KEYS: `producer:${producerKey},operator:${operatorKey}`,
+    DATA_DIR: scratch,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    METRICS_PORT: 'off',
+    SCHEDULERS_ENABLED: 'false',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
   await seedQuestionBank(writer.services.db, 'rc', 12);
-});
+  await vi.waitFor(async () => expect((await fetch(`${readerUrl}/readyz`).catch(() => undefined))?.status, reader.output()).toBe(200), {
+    timeout: 120_000,
+    interval: 250,
+  });
+  expect(reader.child.pid).not.toBe(process.pid);
+}, 150_000);
 afterAll(async () => {
-  await reader?.close();
+  expect(await reader?.stop()).toBe(0);
   await writer?.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe('no stale read from another process after a write', () => {
@@ -47,11 +65,11 @@ describe('no stale read from another process after a write', () => {
       const generated = await writer.request('/api/sessions/generate?wait=20000', { method: 'POST', json: { userId, size: 3 } });
       const session = ((await generated.json()) as any).result;
       // The reader caches the profile as it is now (round 0: none yet).
-      const before = await get(reader, `/api/users/${userId}/profile`);
+      const before = await get(`/api/users/${userId}/profile`);
       if (round > 0) expect(before.body.skill).toBe(previousSkill);
       const answers = session.questions.map((q: any) => ({ questionId: q.questionId, correct: round % 2 === 0, responseMs: 900 }));
       // The results route reads the session through the cache too (the reader's ingress takes the answers).
-      const accepted = await fetch(`${reader.url}/api/sessions/${session.sessionId}/results`, {
+      const accepted = await fetch(`${readerUrl}/api/sessions/${session.sessionId}/results`, {
         method: 'POST',
         headers: { authorization: `Bearer ${producerKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ userId, answers }),
@@ -59,7 +77,7 @@ describe('no stale read from another process after a write', () => {
       expect(accepted.status).toBe(202);
       expect((await writer.jobStatus(((await accepted.json()) as any).statusUrl)).state).toBe('completed');
       const stored = (await writer.query(`SELECT skill FROM learners WHERE user_id = $1`, [userId]))[0].skill;
-      const after = await get(reader, `/api/users/${userId}/profile`);
+      const after = await get(`/api/users/${userId}/profile`);
       expect(after.status).toBe(200);
       // The profile shows skill to 2 decimals.
       expect(after.body.skill).toBeCloseTo(stored, 2);
@@ -70,12 +88,12 @@ describe('no stale read from another process after a write', () => {
 
   it('question: after each re-validation with new text, the other process answers the new text at once', async () => {
     for (let round = 0; round < 4; round++) {
-      const cached = await get(reader, '/api/questions/rc-0');
+      const cached = await get('/api/questions/rc-0');
       expect(cached.status).toBe(200);
       const text = `Round ${round}: compare paging and segmentation in terms of fragmentation.`;
       const res = await writer.request('/api/questions/validate?wait=20000', { method: 'POST', json: { id: 'rc-0', text, type: 'essay' } });
       expect(res.status).toBe(200);
-      const fresh = await get(reader, '/api/questions/rc-0');
+      const fresh = await get('/api/questions/rc-0');
       expect(fresh.body.text).toBe(text);
       expect(fresh.body.text).not.toBe(cached.body.text);
     }
@@ -84,8 +102,8 @@ describe('no stale read from another process after a write', () => {
 
 describe('the cache itself', () => {
   it('is read-through: a second read is served from the cache (counted per family), with the DESIGN.md TTL in Redis', async () => {
-    await get(reader, '/api/questions/rc-5');
-    await get(reader, '/api/questions/rc-5');
+    await get('/api/questions/rc-5');
+    await get('/api/questions/rc-5');
     const ttl = await writer.services.redis.ttl(cacheKey(writer.config.QUEUE_PREFIX, 'question', 'rc-5'));
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
@@ -133,12 +151,12 @@ describe('the cache itself', () => {
   });
 
   it('cache clear from an operator empties Redis and the L1 of every running process', async () => {
-    const before = await get(reader, '/api/questions/rc-7');
+    const before = await get('/api/questions/rc-7');
     await writer.query(`UPDATE questions SET text = 'edited straight in the database' WHERE id = 'rc-7'`);
     // Still cached (L1/L2): the direct edit bypassed every write path.
-    expect((await get(reader, '/api/questions/rc-7')).body.text).toBe(before.body.text);
+    expect((await get('/api/questions/rc-7')).body.text).toBe(before.body.text);
     await writer.services.cache.clear('question');
-    await vi.waitFor(async () => expect((await get(reader, '/api/questions/rc-7')).body.text).toBe('edited straight in the database'), {
+    await vi.waitFor(async () => expect((await get('/api/questions/rc-7')).body.text).toBe('edited straight in the database'), {
       timeout: 30_000,
       interval: 50,
     });

@@ -69,6 +69,23 @@ describe('question validation end to end: HTTP → queue → Piscina → Postgre
     expect(status.timestamps.finished).toEqual(expect.any(String));
   });
 
+  it('a question naming the author\'s intended level is told whether it reads at it; the stored validation keeps the label', async () => {
+    const res = await system.request('/api/questions/validate?wait=20000', {
+      method: 'POST',
+      json: { id: 'e2e-intended', text: 'List the stages of mitosis.', type: 'short_answer', intendedLevel: 'Evaluate' },
+    });
+    expect(res.status).toBe(200);
+    const { result } = (await res.json()) as any;
+    expect(result.level).not.toBe('Evaluate');
+    expect(result.evidence).toMatchObject({ intendedLevel: 'Evaluate', agreesWithIntended: false });
+    expect(result.suggestions.some((s: string) => s.startsWith('Meant as Evaluate'))).toBe(true);
+    const [stored] = await system.query(`SELECT evidence->>'intendedLevel' AS intended, level FROM question_validations WHERE question_id = 'e2e-intended'`);
+    expect(stored).toEqual({ intended: 'Evaluate', level: result.level });
+    // An unknown level name is refused at the edge.
+    const refused = await system.request('/api/questions/validate', { method: 'POST', json: { text: 'List the stages of mitosis.', type: 'short_answer', intendedLevel: 'Synthesis' } });
+    expect(refused.status).toBe(400);
+  });
+
   it('answers 404 for an unknown question and an unknown job', async () => {
     expect((await system.request('/api/questions/nope')).status).toBe(404);
     expect((await system.request('/api/jobs/question-validation/nope')).status).toBe(404);

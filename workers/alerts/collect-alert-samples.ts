@@ -61,6 +61,7 @@ export async function collectAlertSamples(sources: AlertSampleSources): Promise<
   global('flow_state_rate', learning.flowStateRate);
   global('validation_confidence_mean', learning.validationConfidenceMean);
   global('validation_pass_rate', learning.validationPassRate);
+  global('validation_accuracy', learning.validationAccuracy);
   if (lastBackup) samples.push({ metric: 'hours_since_verified_backup', labels: {}, value: (now.getTime() - lastBackup.getTime()) / 3_600_000 });
   return samples;
 }

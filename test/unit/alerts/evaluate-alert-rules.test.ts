@@ -13,10 +13,10 @@ import { ConfigError, parseConfig } from '../../../core/config/config-schema.js'
 const rule: AlertRule = {
   id: 'queue-depth-high',
   metric: 'queue_depth',
-  comparison: '>',
+  operator: '>',
   threshold: 10,
-  forSeconds: 60,
-  cooldownSeconds: 600,
+  duration: 60,
+  cooldown: 600,
   severity: 'warning',
   message: 'Queue {queue} has {value} jobs waiting (threshold {threshold}).',
   enabled: true,
@@ -59,7 +59,7 @@ class Harness {
 }
 
 describe('alert state machine', () => {
-  it('goes pending on a breach, fires once the breach has lasted forSeconds, and notifies once', () => {
+  it('goes pending on a breach, fires once the breach has lasted duration, and notifies once', () => {
     const h = new Harness([rule]);
     const first = h.step(s(0), [depth(11)]);
     expect(first.transitions.map((t) => t.type)).toEqual(['pending']);
@@ -73,7 +73,7 @@ describe('alert state machine', () => {
     expect(h.active).toMatchObject([{ status: 'firing', since: s(60), notifiedAt: s(60) }]);
   });
 
-  it('a breach that ends before forSeconds clears without firing or notifying', () => {
+  it('a breach that ends before duration clears without firing or notifying', () => {
     const h = new Harness([rule]);
     h.step(s(0), [depth(50)]);
     const cleared = h.step(s(59), [depth(3)]);
@@ -111,13 +111,13 @@ describe('alert state machine', () => {
   });
 
   it('a missing sample counts as no breach (no data resolves)', () => {
-    const h = new Harness([{ ...rule, forSeconds: 0 }]);
+    const h = new Harness([{ ...rule, duration: 0 }]);
     expect(h.step(s(0), [depth(20)]).transitions.map((t) => t.type)).toEqual(['fired']);
     expect(h.step(s(15), []).transitions.map((t) => t.type)).toEqual(['resolved']);
   });
 
   it('cooldown spans episodes: a flapping alert does not page on every flap', () => {
-    const h = new Harness([{ ...rule, forSeconds: 0 }]);
+    const h = new Harness([{ ...rule, duration: 0 }]);
     h.step(s(0), [depth(20)]); // fires, notified
     h.step(s(15), [depth(0)]); // resolves, announced
     const again = h.step(s(30), [depth(20)]); // fires again within 600 s of the last notification
@@ -132,14 +132,14 @@ describe('alert state machine', () => {
   });
 
   it('an undelivered notification is offered again at the next evaluation, not queued', () => {
-    const h = new Harness([{ ...rule, forSeconds: 0 }]);
+    const h = new Harness([{ ...rule, duration: 0 }]);
     expect(h.step(s(0), [depth(20)], false).notifications).toHaveLength(1);
     expect(h.step(s(15), [depth(20)]).notifications).toMatchObject([{ status: 'firing', reminder: false }]);
     expect(h.step(s(30), [depth(20)]).notifications).toEqual([]);
   });
 
   it('one alert per queue, each with its own state', () => {
-    const h = new Harness([{ ...rule, forSeconds: 0 }]);
+    const h = new Harness([{ ...rule, duration: 0 }]);
     const out = h.step(s(0), [depth(20, 'feedback-loop'), depth(5, 'backups'), depth(30, 'monitoring')]);
     expect(out.transitions.map((t) => t.alert.key).sort()).toEqual(['queue-depth-high/feedback-loop', 'queue-depth-high/monitoring']);
     const next = h.step(s(15), [depth(20, 'feedback-loop'), depth(5, 'backups'), depth(0, 'monitoring')]);
@@ -147,7 +147,7 @@ describe('alert state machine', () => {
   });
 
   it('disabling a rule resolves its firing alerts and clears its pending ones', () => {
-    const h = new Harness([{ ...rule, forSeconds: 0 }, { ...rule, id: 'slow', metric: 'decision_write_p99_ms', threshold: 500 }]);
+    const h = new Harness([{ ...rule, duration: 0 }, { ...rule, id: 'slow', metric: 'decision_write_p99_ms', threshold: 500 }]);
     h.step(s(0), [depth(20), { metric: 'decision_write_p99_ms', labels: {}, value: 900 }]);
     expect(h.active.map((a) => [a.key, a.status]).sort()).toEqual([['queue-depth-high/feedback-loop', 'firing'], ['slow', 'pending']]);
     const disabled = evaluateAlertRules({
@@ -160,8 +160,8 @@ describe('alert state machine', () => {
   });
 
   it('compares with every operator, and NaN never breaches', () => {
-    const at = (comparison: AlertRule['comparison'], value: number) =>
-      evaluateAlertRules({ rules: [{ ...rule, comparison, forSeconds: 0 }], samples: [depth(value)], active: [], now: t0 }).transitions.length;
+    const at = (operator: AlertRule['operator'], value: number) =>
+      evaluateAlertRules({ rules: [{ ...rule, operator, duration: 0 }], samples: [depth(value)], active: [], now: t0 }).transitions.length;
     expect([at('>', 10), at('>', 11), at('>=', 10), at('<', 9), at('<', 10), at('<=', 10), at('>', Number.NaN)]).toEqual([0, 1, 1, 1, 0, 1, 0]);
   });
 });
@@ -169,7 +169,7 @@ describe('alert state machine', () => {
 describe('rules as data', () => {
   it('the defaults carry DESIGN.md thresholds and validate', () => {
     const byId = Object.fromEntries(applyRuleOverrides(defaultAlertRules).map((r) => [r.id, r]));
-    expect(byId['queue-depth-high']).toMatchObject({ metric: 'queue_depth', comparison: '>', threshold: 500 });
+    expect(byId['queue-depth-high']).toMatchObject({ metric: 'queue_depth', operator: '>', threshold: 500 });
     expect(byId['decision-write-p99-high']).toMatchObject({ metric: 'decision_write_p99_ms', threshold: 500 });
     expect(byId['job-error-rate-high']).toMatchObject({ metric: 'job_error_rate', threshold: 0.01 });
     expect(byId['backup-not-verified']).toMatchObject({ metric: 'hours_since_verified_backup', threshold: 26 });
@@ -178,13 +178,13 @@ describe('rules as data', () => {
   });
 
   it('overrides change a rule; unknown rules and bad values are refused by the config', () => {
-    const config = parseConfig({ ALERT_RULE_OVERRIDES: '{"queue-depth-high":{"threshold":5,"forSeconds":30},"backup-not-verified":{"enabled":false}}' });
+    const config = parseConfig({ ALERT_RULE_OVERRIDES: '{"queue-depth-high":{"threshold":5,"duration":30},"backup-not-verified":{"enabled":false}}' });
     const rules = applyRuleOverrides(defaultAlertRules, config.ALERT_RULE_OVERRIDES);
-    expect(rules.find((r) => r.id === 'queue-depth-high')).toMatchObject({ threshold: 5, forSeconds: 30, cooldownSeconds: 900 });
+    expect(rules.find((r) => r.id === 'queue-depth-high')).toMatchObject({ threshold: 5, duration: 30, cooldown: 900 });
     expect(rules.find((r) => r.id === 'backup-not-verified')?.enabled).toBe(false);
     expect(parseConfig({}).ALERT_RULE_OVERRIDES).toEqual({});
     expect(() => parseConfig({ ALERT_RULE_OVERRIDES: '{"nope":{"threshold":1}}' })).toThrow(/ALERT_RULE_OVERRIDES: .*unknown rules: nope/);
-    expect(() => parseConfig({ ALERT_RULE_OVERRIDES: '{"queue-depth-high":{"forSeconds":-1}}' })).toThrow(ConfigError);
+    expect(() => parseConfig({ ALERT_RULE_OVERRIDES: '{"queue-depth-high":{"duration":-1}}' })).toThrow(ConfigError);
     expect(() => parseConfig({ ALERT_RULE_OVERRIDES: '{"queue-depth-high":{"metric":"queue_depth"}}' })).toThrow(ConfigError);
     expect(() => parseConfig({ ALERT_RULE_OVERRIDES: 'not json' })).toThrow(/JSON object/);
   });
@@ -205,7 +205,7 @@ describe('rules as data', () => {
   it('messages and webhook payloads read well and carry a Slack-compatible text', () => {
     expect(renderAlertMessage({ message: 'p99 {value} ms > {threshold} ms', threshold: 500 }, {}, 612.3456)).toBe('p99 612 ms > 500 ms');
     expect(renderAlertMessage({ message: '{value} on {queue}', threshold: 0.01 }, { queue: 'q' }, 0.0345678)).toBe('0.0346 on q');
-    const [n] = evaluateAlertRules({ rules: [{ ...rule, forSeconds: 0, severity: 'critical' }], samples: [depth(42)], active: [], now: t0 }).notifications;
+    const [n] = evaluateAlertRules({ rules: [{ ...rule, duration: 0, severity: 'critical' }], samples: [depth(42)], active: [], now: t0 }).notifications;
     const payload = alertWebhookPayload(n!, new Date(t0));
     expect(payload).toMatchObject({
       text: '[FIRING:CRITICAL] queue-depth-high/feedback-loop: Queue feedback-loop has 42 jobs waiting (threshold 10).',

@@ -49,11 +49,11 @@ describe('ops/prometheus/alerts.yml matches the built-in default rules', () => {
     expect(rules.map((r) => r.rule).sort()).toEqual(defaultAlertRules.map((r) => r.id).sort());
   });
 
-  it.each(defaultAlertRules.map((r) => [r.id, r] as const))('%s: same severity, duration, comparison and threshold', (_id, rule) => {
+  it.each(defaultAlertRules.map((r) => [r.id, r] as const))('%s: same severity, duration, operator and threshold', (_id, rule) => {
     const prom = rules.find((r) => r.rule === rule.id)!;
     expect(prom.severity).toBe(rule.severity);
-    expect(seconds(prom.for)).toBe(rule.forSeconds);
+    expect(seconds(prom.for)).toBe(rule.duration);
     const threshold = promThreshold(rule.metric, rule.threshold);
-    expect(prom.expr).toMatch(new RegExp(`${rule.comparison.replace(/[<>=]/g, (c) => `\\${c}`)}\\s*${String(threshold).replace('.', '\\.')}(?![\\d.])`));
+    expect(prom.expr).toMatch(new RegExp(`${rule.operator.replace(/[<>=]/g, (c) => `\\${c}`)}\\s*${String(threshold).replace('.', '\\.')}(?![\\d.])`));
   });
 });

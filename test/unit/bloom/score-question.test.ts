@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bloomScoreSchema } from '../../../core/bloom/bloom-score.js';
 import { loadDefaultModel } from '../../../core/bloom/model.js';
 import { questionInputSchema } from '../../../core/bloom/question-input.js';
 import { scoreQuestion } from '../../../core/bloom/score-question.js';
+import { questionContentHash } from '../../../core/contracts/question-contracts.js';
+import { metricsRegistry } from '../../../observability/metrics-registry.js';
+import { observeValidations } from '../../../observability/learning-metrics.js';
 
 const model = loadDefaultModel();
 
@@ -67,5 +71,58 @@ describe('questionInputSchema', () => {
     expect(questionInputSchema.safeParse({ text: 'x', type: 'multiple_choice', options: Array(21).fill('o') }).success).toBe(false);
     expect(questionInputSchema.safeParse({ text: 'x', type: 'essay', difficulty: 6 }).success).toBe(false);
     expect(questionInputSchema.safeParse({ text: '   ', type: 'essay' }).success).toBe(false);
+  });
+});
+
+describe('the author\'s intended level', () => {
+  const text = 'Design an experiment to test whether light intensity affects the rate of photosynthesis.';
+
+  it('agrees when the question reads at the intended level, and adds no suggestion', () => {
+    const plain = scoreQuestion({ text, type: 'essay' }, model);
+    const labelled = scoreQuestion({ text, type: 'essay', intendedLevel: plain.level }, model);
+    expect(labelled.evidence.intendedLevel).toBe(plain.level);
+    expect(labelled.evidence.agreesWithIntended).toBe(true);
+    expect(labelled.suggestions).toEqual(plain.suggestions);
+    // A label, not an input: the reading itself does not move.
+    expect(labelled.level).toBe(plain.level);
+    expect(labelled.confidence).toBe(plain.confidence);
+    expect(plain.evidence.intendedLevel).toBeUndefined();
+    expect(plain.evidence.agreesWithIntended).toBeUndefined();
+  });
+
+  it('disagrees when it does not, and says which verbs would ask for the intended level', () => {
+    const score = scoreQuestion({ text: 'List the stages of mitosis.', type: 'short_answer', intendedLevel: 'Evaluate' }, model);
+    expect(score.level).not.toBe('Evaluate');
+    expect(score.evidence.agreesWithIntended).toBe(false);
+    const advice = score.suggestions.find((s) => s.startsWith('Meant as Evaluate'));
+    expect(advice).toContain(`reads as ${score.level}`);
+    expect(bloomScoreSchema.parse(score)).toEqual(score);
+  });
+
+  it('is accepted as one of the six level names only', () => {
+    expect(questionInputSchema.safeParse({ text, type: 'essay', intendedLevel: 'Analyze' }).success).toBe(true);
+    expect(questionInputSchema.safeParse({ text, type: 'essay', intendedLevel: 'analyse' }).success).toBe(false);
+  });
+
+  it('leaves the content hash (and so derived ids) of unlabelled questions as they were, and changes it when given', () => {
+    const q = { text, type: 'essay' as const, difficulty: 3 };
+    const before = createHash('sha256')
+      .update(JSON.stringify({ text, type: 'essay', learningObjective: null, options: null, answer: null, difficulty: 3 }))
+      .digest('hex');
+    expect(questionContentHash(q)).toBe(before);
+    expect(questionContentHash({ ...q, intendedLevel: 'Create' })).not.toBe(before);
+  });
+
+  it('counts agreement into learnloop_validations_labelled_total (validation accuracy)', async () => {
+    const count = async (agreed: string) =>
+      (await metricsRegistry.getSingleMetric('learnloop_validations_labelled_total')!.get()).values.find((v) => v.labels.agreed === agreed)?.value ?? 0;
+    const [yes, no] = [await count('true'), await count('false')];
+    observeValidations([
+      scoreQuestion({ text, type: 'essay', intendedLevel: 'Create' }, model),
+      scoreQuestion({ text: 'List the stages of mitosis.', type: 'short_answer', intendedLevel: 'Evaluate' }, model),
+      scoreQuestion({ text, type: 'essay' }, model),
+    ]);
+    expect((await count('true')) - yes).toBe(1);
+    expect((await count('false')) - no).toBe(1);
   });
 });
