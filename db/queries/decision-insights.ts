@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import { isStorableText } from '../../core/contracts/identifiers.js';
@@ -90,11 +91,11 @@ export async function copyDecisionInsights(db: Db, traces: readonly DecisionTrac
   try {
     await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY decision_insights (${DECISION_INSIGHT_COPY_COLUMNS}) FROM STDIN`)));
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    // Postgres answered (an ErrorResponse, with its SQLSTATE): the connection is fine. Anything
-    // else may have left it mid-COPY, so it is discarded rather than returned to the pool.
-    client.release(code === undefined ? (error as Error) : undefined);
-    if (code !== UNIQUE_VIOLATION) throw error;
+    // Postgres refused the COPY (an ErrorResponse): the connection is fine. Anything else (a
+    // socket error, a timeout) may have left it mid-COPY, so it is discarded, not pooled again.
+    const refused = error instanceof pg.DatabaseError;
+    client.release(refused ? undefined : (error as Error));
+    if (!refused || error.code !== UNIQUE_VIOLATION) throw error;
     return insertDecisionInsights(db, traces);
   }
   client.release();

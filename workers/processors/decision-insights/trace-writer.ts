@@ -85,8 +85,9 @@ export function worthWarming(traces: readonly DecisionTrace[]): boolean[] {
 
 /**
  * The write side of the decision-insights actor, one per process (per WorkerServices): traces of
- * concurrently running `record` jobs are gathered by a MicroBatcher and written with one
- * INSERT … ON CONFLICT DO NOTHING per batch, then warmed into the read cache. A job's promise
+ * concurrently running `record` / `record-batch` jobs are gathered by a MicroBatcher and written
+ * with one idempotent statement per batch (INSERT … ON CONFLICT DO NOTHING, or COPY for a large
+ * batch: copyDecisionInsights), then the ones worth it warmed into the read cache. A job's promise
  * resolves only after its batch committed, so a completed job means a stored trace.
  */
 export class TraceWriter {
