@@ -36,7 +36,7 @@ export default defineConfig({
           environment: 'node',
           sequence: { groupOrder: 2 },
           globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 600_000,
+          testTimeout: 600_000, // the two long properties set their own (fuzz-config.ts)
           hookTimeout: 120_000,
         },
       },

@@ -11,7 +11,7 @@ import {
   type CalibratedPrediction,
   type OutOfSourceRow,
 } from '../core/bloom/cross-fit.js';
-import { expectedCalibrationError } from '../core/bloom/calibration.js';
+import { CALIBRATION_SOURCE_BALANCE, expectedCalibrationError } from '../core/bloom/calibration.js';
 import { BLOOM_LEVELS } from '../core/bloom/levels.js';
 import { stemRows } from '../core/bloom/question-stems.js';
 import { createRng } from '../core/random.js';
@@ -35,6 +35,7 @@ import { repoRoot } from './bloom-data.js';
  *   npx tsx cli/bloom-eval.ts [--data DIR] [--extra file.csv …] [--keywords k.json] [--weights w.json]
  *                             [--folds 5] [--seed 42] [--cv] [--no-random] [--no-stems] [--quiet] [--json FILE]
  *                             [--l2 X] [--source-balance X] [--class-balance X] [--bow-scale X]
+ *                             [--calibration-balance X]   (calibration source weight ∝ n^X)
  *                             [--complexity]   (print per-level complexity percentiles instead)
  * The training overrides are for experiments; the committed model uses the defaults.
  */
@@ -184,6 +185,7 @@ function main(): void {
       'source-balance': { type: 'string' },
       'class-balance': { type: 'string' },
       'bow-scale': { type: 'string' },
+      'calibration-balance': { type: 'string' },
     },
   });
   const args = dataArgs(values);
@@ -197,6 +199,8 @@ function main(): void {
     classBalance: values['class-balance'] === undefined ? undefined : Number(values['class-balance']),
     featureScale: values['bow-scale'] === undefined ? undefined : { w: Number(values['bow-scale']), b: Number(values['bow-scale']) },
   };
+  // Source weighting of the calibration fits (CALIBRATION_SOURCE_BALANCE when not given).
+  const calibrationBalance = values['calibration-balance'] === undefined ? undefined : Number(values['calibration-balance']);
   const started = performance.now();
   const { rows } = loadRows(args, (m) => console.warn(`warning: ${m}`));
   const analysed = analyseRows(rows);
@@ -220,7 +224,11 @@ function main(): void {
   const calibrations: Record<string, unknown> = {};
   const allLodo: CalibratedPrediction[] = [];
   for (const source of sources) {
-    const cal = fitCalibration(oos.filter((r) => r.row.source !== source));
+    const cal = fitCalibration(
+      oos.filter((r) => r.row.source !== source),
+      undefined,
+      calibrationBalance,
+    );
     calibrations[source] = cal;
     const preds = applyCalibration(
       oos.filter((r) => r.row.source === source),
@@ -229,7 +237,7 @@ function main(): void {
     allLodo.push(...preds);
     report(metrics('leave-one-dataset-out', source, preds));
   }
-  const shipped = fitCalibration(oos);
+  const shipped = fitCalibration(oos, undefined, calibrationBalance);
 
   // (b) random split, pooled.
   if (!values['no-random']) {
@@ -291,6 +299,7 @@ function main(): void {
         seed,
         levels: BLOOM_LEVELS,
         trainOptions: options,
+        calibrationSourceBalance: calibrationBalance ?? CALIBRATION_SOURCE_BALANCE,
         questionStems: stems.length,
         rows: Object.fromEntries(sources.map((s) => [s, analysed.filter((r) => r.source === s).length])),
         notes: {

@@ -5,6 +5,7 @@ import {
   type BloomModel,
 } from './classifier.js';
 import {
+  CALIBRATION_SOURCE_BALANCE,
   calibratedConfidence,
   calibrationVector,
   fitConfidenceModel,
@@ -84,15 +85,25 @@ function vectorOf(r: OutOfSourceRow, temperature: number): { vector: number[]; t
 
 export const DEFAULT_REVIEW_MARGIN = 0.1;
 
-/** Fits temperature and the confidence model on out-of-source rows (each source counts equally). */
-export function fitCalibration(rows: readonly OutOfSourceRow[], reviewMargin = DEFAULT_REVIEW_MARGIN): Calibration {
+/**
+ * Fits temperature and the confidence model on out-of-source rows, each source weighted by
+ * n^sourceBalance (CALIBRATION_SOURCE_BALANCE unless an experiment asks otherwise).
+ */
+export function fitCalibration(
+  rows: readonly OutOfSourceRow[],
+  reviewMargin = DEFAULT_REVIEW_MARGIN,
+  sourceBalance = CALIBRATION_SOURCE_BALANCE,
+): Calibration {
   const sources = rows.map((r) => r.row.source ?? '');
-  const temperature = Math.round(fitTemperature(rows.map((r) => ({ scores: r.scores, truth: r.truth, source: r.row.source ?? '' }))) * 1e5) / 1e5;
+  const temperature =
+    Math.round(fitTemperature(rows.map((r) => ({ scores: r.scores, truth: r.truth, source: r.row.source ?? '' })), sourceBalance) * 1e5) / 1e5;
   const fitted = rows.map((r) => vectorOf(r, temperature));
   const weights = fitConfidenceModel(
     fitted.map((f) => f.vector),
     fitted.map((f, i) => f.top === rows[i]!.truth),
     sources,
+    undefined,
+    sourceBalance,
   );
   return { temperature, weights, reviewMargin };
 }

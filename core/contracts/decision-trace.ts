@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idPattern, idSchema, isoDateTimeSchema } from './identifiers.js';
+import { idPattern, idSchema, isStorableJson, isoDateTimeSchema, storableText, storableTextMessage } from './identifiers.js';
 import { compositeIdMaxLength } from './ids.js';
 
 /**
@@ -10,16 +10,18 @@ import { compositeIdMaxLength } from './ids.js';
 export const decisionTraceSchema = z.object({
   // Used in the job id, so it follows the one id grammar (identifiers.ts; recipes in ids.ts).
   decisionId: z.string().min(1).max(compositeIdMaxLength).regex(idPattern, 'may contain only letters, digits and _ . @ -'),
-  kind: z.string().min(1).max(64),
+  kind: storableText().min(1).max(64),
   userId: idSchema.optional(),
   sessionId: idSchema.optional(),
   createdAt: isoDateTimeSchema,
   // Any JSON object. looseObject rather than record(string, unknown): the same values accepted
   // (and the same JSON Schema, an object with any properties), without running a schema per key —
   // every trace is parsed on its way into the queue and again by the worker, so this is hot.
-  inputs: z.looseObject({}),
-  outputs: z.looseObject({}),
-  modelVersion: z.string().min(1).max(100),
+  // Stored as jsonb: no string or key in them may hold NUL or a lone surrogate (the store would
+  // refuse the row after the queue accepted it).
+  inputs: z.looseObject({}).refine(isStorableJson, storableTextMessage),
+  outputs: z.looseObject({}).refine(isStorableJson, storableTextMessage),
+  modelVersion: storableText().min(1).max(100),
 });
 export type DecisionTrace = z.infer<typeof decisionTraceSchema>;
 

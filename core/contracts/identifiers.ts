@@ -33,3 +33,37 @@ export const storableTextMessage = 'may not contain NUL characters or unpaired U
 
 /** A string schema refusing what Postgres cannot store (see isStorableText). */
 export const storableText = () => z.string().refine(isStorableText, storableTextMessage);
+
+/** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  return inspectJson(value, max) === 'too_deep';
+}
+
+/**
+ * One pass over a parsed JSON body, without recursion: nesting deeper than `maxDepth`, or a string
+ * (value or key) Postgres could not store — NUL or a lone surrogate, which JSON can spell as
+ * `\u0000` / `\ud800`. No field of any route or job may carry either: the ingress refuses them in any body, and
+ * job payloads with free-form JSON (decision-trace inputs and outputs) refuse them in their schema.
+ */
+export function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | undefined {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return 'unstorable_text';
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > maxDepth) return 'too_deep';
+    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+      if (!isStorableText(key)) return 'unstorable_text';
+      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** A JSON value Postgres can store in `jsonb`: every string and key storable (isStorableText). */
+export function isStorableJson(value: unknown): boolean {
+  return inspectJson(value, Number.POSITIVE_INFINITY) === undefined;
+}

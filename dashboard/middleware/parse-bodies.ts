@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { isStorableText, storableTextMessage } from '../../core/contracts/identifiers.js';
+import { inspectJson, isStorableText, storableTextMessage } from '../../core/contracts/identifiers.js';
 import { HttpError } from '../http-error.js';
 
 /** A route that takes a bigger body, or other media types, than the ingress default. */
@@ -20,34 +20,6 @@ export const maxJsonDepth = 32;
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
-export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  return inspectJson(value, max) === 'too_deep';
-}
-
-/**
- * One pass over a parsed JSON body, without recursion: nesting deeper than `maxDepth`, or a string
- * (value or key) Postgres could not store — NUL or a lone surrogate, which JSON can spell as
- * `\u0000` / `\ud800`. No field of any route may carry either, so they are refused here for all.
- */
-export function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | undefined {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current === 'string') {
-      if (!isStorableText(current)) return 'unstorable_text';
-      continue;
-    }
-    if (current === null || typeof current !== 'object') continue;
-    if (depth + 1 > maxDepth) return 'too_deep';
-    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
-      if (!isStorableText(key)) return 'unstorable_text';
-      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1]);
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import { concretePath, routeTableOf } from '../faults/support/route-probe.js';
 import { totalJobs } from '../support/job-totals.js';
 import { type TestSystem, operatorKey, producerKey, startTestSystem } from '../support/test-system.js';
 import { deeplyNestedText, fromJsonSchema, hostileJson, hostileString, mutatedJsonText } from './support/arbitraries.js';
-import { fuzzRuns, fuzzSeed } from './support/fuzz-config.js';
+import { fuzzPropertyTimeoutMs, fuzzRuns, fuzzSeed } from './support/fuzz-config.js';
 
 /**
  * The generated fuzz suite (issue 18; DESIGN convention 12): requests for every route the router
@@ -286,7 +286,7 @@ async function send(route: RouteEntry, request: FuzzRequest): Promise<void> {
 }
 
 describe('fuzz: every route of the router', () => {
-  it('answers every generated request without a 5xx, in the error body, leaving nothing behind when refused', { timeout: 600_000 }, async () => {
+  it('answers every generated request without a 5xx, in the error body, leaving nothing behind when refused', { timeout: fuzzPropertyTimeoutMs }, async () => {
     expect(routes.length).toBeGreaterThan(20);
     for (const route of routes) {
       await fc.assert(
@@ -304,7 +304,7 @@ describe('fuzz: every route of the router', () => {
 const stateReason = /does not exist|has been erased|belongs to another learner|not found|no such|unknown backup/i;
 
 describe('fuzz: every job payload of the registry', () => {
-  it('refuses bad payloads with nothing enqueued, and accepted ones never fail for their shape', { timeout: 600_000 }, async () => {
+  it('refuses bad payloads with nothing enqueued, and accepted ones never fail for their shape', { timeout: fuzzPropertyTimeoutMs }, async () => {
     for (const queue of queueNames) {
       for (const job of Object.keys(registry[queue].jobs)) {
         const schema = z.toJSONSchema(jobDefinition(queue, job).payload, { io: 'input', unrepresentable: 'any' }) as any;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { expectedCalibrationError, fitConfidenceModel, fitTemperature, sourceEqualWeights, softmaxT } from '../../../core/bloom/calibration.js';
+import {
+  CALIBRATION_SOURCE_BALANCE,
+  expectedCalibrationError,
+  fitConfidenceModel,
+  fitTemperature,
+  sourceWeights,
+  softmaxT,
+} from '../../../core/bloom/calibration.js';
 import { predict, type BloomModel } from '../../../core/bloom/classifier.js';
 import { IDENTITY_CALIBRATION } from '../../../core/bloom/calibration.js';
 import { DEFAULT_BLOOM_KEYWORDS } from '../../../core/bloom/keywords.js';
@@ -13,10 +20,31 @@ describe('calibration', () => {
     expect(expectedCalibrationError([0.75, 0.75, 0.75, 0.75], [true, true, true, false])).toBeCloseTo(0, 10);
   });
 
-  it('gives every source the same total weight', () => {
-    const w = sourceEqualWeights(['a', 'a', 'a', 'b']);
-    expect(w[0]! * 3).toBeCloseTo(w[3]!, 10);
-    expect(w.reduce((x, y) => x + y, 0)).toBeCloseTo(4, 10);
+  it('gives each source a total weight ∝ n^balance, with mean 1', () => {
+    const sources = [...new Array<string>(16).fill('big'), 'small'];
+    const total = (w: Float64Array, s: string): number => sources.reduce((a, x, i) => a + (x === s ? w[i]! : 0), 0);
+    for (const balance of [0, 0.25, 0.5, 1]) {
+      const w = sourceWeights(sources, balance);
+      expect(total(w, 'big') / total(w, 'small')).toBeCloseTo(16 ** balance, 10);
+      expect(w.reduce((x, y) => x + y, 0)).toBeCloseTo(sources.length, 10);
+    }
+  });
+
+  it('weights the calibration fits by n^0.25 by default, between equal sources and equal rows', () => {
+    // Equal source weights left the large, easier sources under-confident held out and row weights
+    // the textbook sets over-confident (README, Bloom validator); 0.25 lowered both.
+    expect(CALIBRATION_SOURCE_BALANCE).toBe(0.25);
+    const sources = [...new Array<string>(16).fill('big'), 'small'];
+    const w = sourceWeights(sources);
+    expect(w[0]! * 16).toBeCloseTo(2 * w[16]!, 10);
+    // A big source right 80% of the time and a small one right 20%: the fitted mean confidence
+    // lands between the equal-source (0.5) and the by-row (~0.76) answers.
+    const big = Array.from({ length: 160 }, (_, i) => ({ source: 'big', correct: i % 5 !== 0 }));
+    const small = Array.from({ length: 10 }, (_, i) => ({ source: 'small', correct: i % 5 === 0 }));
+    const rows = [...big, ...small];
+    const fitted = fitConfidenceModel(rows.map(() => [1]), rows.map((r) => r.correct), rows.map((r) => r.source), 0);
+    const mean = 1 / (1 + Math.exp(-fitted[0]!));
+    expect(mean).toBeCloseTo((2 * 0.8 + 0.2) / 3, 3);
   });
 
   it('fits a temperature above 1 for over-confident scores and below 1 for timid ones', () => {

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import { KeyRing, requireScope } from '../../../dashboard/middleware/api-key-auth.js';
-import { jsonDepthExceeds } from '../../../dashboard/middleware/parse-bodies.js';
+import { jsonDepthExceeds } from '../../../core/contracts/identifiers.js';
 import { listRoutes } from '../../../dashboard/route-table.js';
 
 const keys = new KeyRing([{ scope: 'operator', key: 'operator-key-0000000001' }]);

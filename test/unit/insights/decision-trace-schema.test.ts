@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { decisionTraceSchema, recordTracesPayloadSchema } from '../../../core/contracts/decision-trace.js';
+
+// Found by `npm run fuzz -- --runs 1000 --seed 23`: a decision-insights/record job sent straight to
+// the queue with modelVersion "a\u0000b" was accepted, then refused by Postgres ("unsupported
+// Unicode escape sequence") and failed for good.
+const trace = {
+  decisionId: 'd-1',
+  kind: 'session-pick',
+  userId: 'u-1',
+  createdAt: '2026-11-30T12:00:00.000Z',
+  inputs: { skill: 0.4, nested: { reason: 'in flow', list: ['a', { b: 'c' }] } },
+  outputs: { difficulty: 0.5 },
+  modelVersion: 'adaptive-1',
+};
+
+describe('decision traces refuse what the jsonb store cannot hold', () => {
+  it('accepts a plain trace', () => {
+    expect(decisionTraceSchema.safeParse(trace).success).toBe(true);
+  });
+
+  it.each([
+    ['NUL in modelVersion', { modelVersion: 'a\u0000b' }],
+    ['NUL in kind', { kind: 'pick\u0000' }],
+    ['lone surrogate in an input value', { inputs: { reason: 'x\ud800' } }],
+    ['NUL deep inside an output', { outputs: { list: [{ deep: ['\u0000'] }] } }],
+    ['NUL in an input key', { inputs: { 'a\u0000': 1 } }],
+    ['lone low surrogate in an output key', { outputs: { '\udc00': 1 } }],
+  ])('refuses %s', (_what, change) => {
+    expect(decisionTraceSchema.safeParse({ ...trace, ...change }).success).toBe(false);
+    expect(recordTracesPayloadSchema.safeParse({ traces: [trace, { ...trace, ...change }] }).success).toBe(false);
+  });
+
+  it('keeps paired surrogates (emoji) and escaped-looking text', () => {
+    expect(decisionTraceSchema.safeParse({ ...trace, inputs: { note: 'well done 🎉', raw: '\\u0000 as text' } }).success).toBe(true);
+  });
+});
