@@ -16,7 +16,21 @@ export const idSchema = z
   .max(idMaxLength)
   .regex(idPattern, 'may contain only letters, digits and _ . @ -');
 
-export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+/**
+ * What a Postgres `timestamptz` refuses although ISO 8601 (and zod) allow it: the year 0000
+ * ("date/time field value out of range", 22008) and a UTC offset beyond ±15:59 ("time zone
+ * displacement out of range", 22009). Accepted at the edge, either failed its job in the store.
+ */
+export function isStorableDateTime(value: string): boolean {
+  if (value.startsWith('0000')) return false;
+  const offset = /([+-])(\d{2}):?(\d{2})?$/.exec(value);
+  return offset === null || Number(offset[2]) <= 15;
+}
+
+/** ISO 8601 date-time with an offset (or Z), storable in a Postgres timestamptz. */
+export const isoDateTimeSchema = z.iso
+  .datetime({ offset: true })
+  .refine(isStorableDateTime, 'must fall in the years 0001–9999 with a UTC offset within ±15:59');
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import { DecisionInsightCache, evictLearnerInsights } from '../../db/cache/decision-insight-cache.js';
 import { dropDecisionInsightsBefore, ensureDecisionInsightPartitions } from '../../db/queries/decision-insight-partitions.js';
@@ -23,9 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system?.close();
 });
-
-/** Valid ISO 8601 (the schema accepts it), but no year Postgres can store: a poison trace. */
-const POISON_INSTANT = '0000-06-14T08:00:00.000Z';
 
 const trace = (id: string, extra: Partial<DecisionTrace> = {}): DecisionTrace => ({
   decisionId: id,
@@ -110,8 +107,15 @@ describe('GET /api/insights/:decisionId (cache-first)', () => {
 describe('record-batch and poison traces', () => {
   it('stores the traces of a record-batch job, and fails for good only a trace Postgres refuses', async () => {
     const good = [trace('batch-good-1'), trace('batch-good-2')];
-    // The schema refuses NUL and lone surrogates now; year 0 is a valid ISO instant Postgres refuses.
-    const poison = trace('batch-poison', { createdAt: POISON_INSTANT });
+    const poison = trace('batch-poison');
+    // The trace schema refuses every value we know Postgres to refuse (NUL, lone surrogates, year
+    // 0000, …), so here Postgres is made to refuse this one row itself: a CHECK that raises a data
+    // exception (division by zero, 22012) for it alone — the kind of refusal the guard isolates.
+    await sql`ALTER TABLE decision_insights ADD CONSTRAINT test_refuses_batch_poison
+      CHECK (CASE WHEN decision_id = 'batch-poison' THEN length(decision_id) / 0 > 0 ELSE true END)`.execute(system.services.db);
+    onTestFinished(async () => {
+      await sql`ALTER TABLE decision_insights DROP CONSTRAINT test_refuses_batch_poison`.execute(system.services.db);
+    });
     const queue = system.services.producer.queue('decision-insights');
     const [poisoned] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces: [good[0]!, poison, good[1]!] } }]);
     const [innocent] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces: [trace('batch-good-3')] } }]);
@@ -189,7 +193,14 @@ describe('COPY write path (large batches)', () => {
   });
 
   it('refuses a trace Postgres cannot store in a large record-batch job, for good, and stores its neighbours', async () => {
-    const traces = many('copy-poison', 200, (i) => (i === 120 ? { createdAt: POISON_INSTANT } : {}));
+    const traces = many('copy-poison', 200);
+    // As in the record-batch test above: the schema refuses every value known to be unstorable, so
+    // Postgres is made to refuse this one row itself (a CHECK raising 22012); here it fails a COPY.
+    await sql`ALTER TABLE decision_insights ADD CONSTRAINT test_refuses_copy_poison
+      CHECK (CASE WHEN decision_id = 'copy-poison-120' THEN length(decision_id) / 0 > 0 ELSE true END)`.execute(system.services.db);
+    onTestFinished(async () => {
+      await sql`ALTER TABLE decision_insights DROP CONSTRAINT test_refuses_copy_poison`.execute(system.services.db);
+    });
     const [jobId] = await system.services.producer.sendMany('decision-insights', 'record-batch', [{ payload: { traces } }]);
     const outcome = await finished(jobId!);
     expect(outcome.state).toBe('failed');

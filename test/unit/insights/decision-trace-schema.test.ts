@@ -31,6 +31,15 @@ describe('decision traces refuse what the jsonb store cannot hold', () => {
     expect(recordTracesPayloadSchema.safeParse({ traces: [trace, { ...trace, ...change }] }).success).toBe(false);
   });
 
+  // Postgres refuses these timestamptz values (22008, 22009) although ISO 8601 and zod allow them.
+  it.each(['0000-01-01T00:00:00Z', '2026-11-30T12:00:00+23:59', '2026-11-30T12:00:00-1600'])('refuses createdAt %s', (createdAt) => {
+    expect(decisionTraceSchema.safeParse({ ...trace, createdAt }).success).toBe(false);
+  });
+
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2026-11-30T12:00:00+14:00', '2026-11-30T12:00:00-15:59'])('accepts createdAt %s', (createdAt) => {
+    expect(decisionTraceSchema.safeParse({ ...trace, createdAt }).success).toBe(true);
+  });
+
   it('keeps paired surrogates (emoji) and escaped-looking text', () => {
     expect(decisionTraceSchema.safeParse({ ...trace, inputs: { note: 'well done 🎉', raw: '\\u0000 as text' } }).success).toBe(true);
   });
