@@ -60,18 +60,37 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
  * job payloads with free-form JSON (decision-trace inputs and outputs) refuse them in their schema.
  */
 export function inspectJson(value: unknown, maxDepth: number): 'too_deep' | 'unstorable_text' | undefined {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
+  // Two parallel stacks and for…in rather than [value, depth] tuples and Object.entries: every
+  // decision trace's inputs and outputs pass through here twice (producer and worker), and the
+  // allocations were most of the cost.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop()!;
     if (typeof current === 'string') {
       if (!isStorableText(current)) return 'unstorable_text';
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
     if (depth + 1 > maxDepth) return 'too_deep';
-    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+    if (Array.isArray(current)) {
+      for (const child of current) {
+        if (child !== null && (typeof child === 'object' || typeof child === 'string')) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
+    }
+    for (const key in current) {
+      if (!Object.hasOwn(current, key)) continue;
       if (!isStorableText(key)) return 'unstorable_text';
-      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push([child, depth + 1]);
+      const child = (current as Record<string, unknown>)[key];
+      if (child !== null && (typeof child === 'object' || typeof child === 'string')) {
+        values.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
   return undefined;

@@ -10,7 +10,8 @@ export const DECISION_INSIGHT_CACHE_TTL_SECONDS = 300;
 /**
  * The Redis read cache of decision traces, one JSON string per decision id under
  * `<queue prefix>:cache:insight:<id>` (db/cache/cache-keys.ts), expiring after 300 s. Traces never change once made, so the
- * cache needs no invalidation: the decision-insights actor warms it as it writes, and a read that
+ * cache needs no invalidation: the decision-insights actor warms it as it writes (each job's newest
+ * decision per learner, and traces without a learner: worthWarming in the trace writer), and a read that
  * misses fills it.
  */
 export class DecisionInsightCache {

@@ -1,7 +1,12 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
-import type { Db } from '../database.js';
-import { learnerNotErased } from './learner-erasure.js';
+import { isStorableText } from '../../core/contracts/identifiers.js';
+import { type Db, poolOf } from '../database.js';
+import { anyLearnerErased, learnerNotErased } from './learner-erasure.js';
 
 /**
  * Writes a batch of decision traces in ONE statement and returns the decision ids it inserted.
@@ -29,6 +34,72 @@ export async function insertDecisionInsights(
     ON CONFLICT DO NOTHING
     RETURNING decision_id`.execute(db);
   return new Set(rows.map((r) => r.decision_id));
+}
+
+/** The columns every decision-insight COPY fills, in the order of decisionInsightCopyRows' fields. */
+export const DECISION_INSIGHT_COPY_COLUMNS = 'decision_id, kind, user_id, session_id, created_at, inputs, outputs, model_version';
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** One COPY text-format field: backslash, tab, newline and carriage return escaped; absent is \N. */
+export function copyField(value: string | undefined): string {
+  if (value === undefined) return '\\N';
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+/**
+ * The traces as COPY text rows (DECISION_INSIGHT_COPY_COLUMNS), or undefined when a text field
+ * holds what Postgres cannot store (NUL, a lone surrogate): COPY would store a lone surrogate as
+ * U+FFFD where the INSERT path refuses the trace as data, so such a batch goes the INSERT way.
+ */
+export function decisionInsightCopyRows(traces: readonly DecisionTrace[]): string | undefined {
+  let text = '';
+  for (const t of traces) {
+    if (!isStorableText(t.kind) || !isStorableText(t.modelVersion)) return undefined;
+    text +=
+      `${copyField(t.decisionId)}\t${copyField(t.kind)}\t${copyField(t.userId)}\t${copyField(t.sessionId)}\t${copyField(t.createdAt)}\t` +
+      `${copyField(JSON.stringify(t.inputs))}\t${copyField(JSON.stringify(t.outputs))}\t${copyField(t.modelVersion)}\n`;
+  }
+  return text;
+}
+
+/** SQLSTATE unique_violation: a row of the COPY was stored before. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The same write as insertDecisionInsights — idempotent on the primary key, nothing stored about
+ * an erased learner, the inserted decision ids returned — by COPY straight into the table, which
+ * costs Postgres about 40% less CPU per row than the jsonb_to_recordset INSERT (bench/README.md).
+ * COPY has no ON CONFLICT and no WHERE with a sub-query, so it is only the fast path of the common
+ * case, and insertDecisionInsights does the write whenever that case does not hold:
+ * - a learner of the batch is erased (checked just before, as the INSERT's NOT EXISTS checks its
+ *   own snapshot: an erasure committing meanwhile is no more seen by one than by the other);
+ * - a text field Postgres cannot store (decisionInsightCopyRows), so the INSERT refuses it;
+ * - the COPY hits a stored row (a retry, a re-sent trace, one trace twice in the batch): COPY is
+ *   one statement, so it stored nothing, and the INSERT … ON CONFLICT DO NOTHING stores the rest.
+ * Any other error is thrown as the INSERT would throw it (a data error fails the COPY whole; the
+ * writer's poison-row isolation then writes the traces one by one).
+ */
+export async function copyDecisionInsights(db: Db, traces: readonly DecisionTrace[]): Promise<Set<string>> {
+  if (traces.length === 0) return new Set();
+  const userIds = [...new Set(traces.flatMap((t) => (t.userId === undefined ? [] : [t.userId])))];
+  const rows = decisionInsightCopyRows(traces);
+  if (rows === undefined || (await anyLearnerErased(db, userIds))) return insertDecisionInsights(db, traces);
+  const client = await poolOf(db).connect();
+  try {
+    await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY decision_insights (${DECISION_INSIGHT_COPY_COLUMNS}) FROM STDIN`)));
+  } catch (error) {
+    // Postgres refused the COPY (an ErrorResponse): the connection is fine. Anything else (a
+    // socket error, a timeout) may have left it mid-COPY, so it is discarded, not pooled again.
+    const refused = error instanceof pg.DatabaseError;
+    client.release(refused ? undefined : (error as Error));
+    if (!refused || error.code !== UNIQUE_VIOLATION) throw error;
+    return insertDecisionInsights(db, traces);
+  }
+  client.release();
+  return new Set(traces.map((t) => t.decisionId));
 }
 
 type InsightRow = {

@@ -23,6 +23,19 @@ export async function isLearnerErased(db: Db, userId: string): Promise<boolean> 
   return row !== undefined;
 }
 
+/** True when any of these learners has been erased (one indexed look-up for a whole batch). */
+export async function anyLearnerErased(db: Db, userIds: readonly string[]): Promise<boolean> {
+  if (userIds.length === 0) return false;
+  const row = await db
+    .selectFrom('learners')
+    .select('user_id')
+    .where('user_id', '=', sql<string>`ANY(${[...userIds]}::text[])`)
+    .where('deleted_at', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * A WHERE fragment for queries over other tables: true unless the row's learner is erased.
  * `learnerNotErased('decision_insights.user_id')`; a NULL user id passes.

@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { DecisionTrace } from '../../../core/contracts/decision-trace.js';
 import { DecisionInsightCache } from '../../../db/cache/decision-insight-cache.js';
 import { ensureDecisionInsightPartitions, monthsFrom } from '../../../db/queries/decision-insight-partitions.js';
-import { insertDecisionInsights } from '../../../db/queries/decision-insights.js';
+import { copyDecisionInsights, insertDecisionInsights } from '../../../db/queries/decision-insights.js';
 import { recordDecisionWriteLatency } from '../../../observability/decision-write-latency.js';
 import type { Logger } from '../../../observability/logger.js';
 import {
@@ -24,6 +24,12 @@ const MONTHS_AHEAD = 2;
  * creating a partition for it, and retention deletes it from there.
  */
 const ON_DEMAND_WINDOW_MONTHS = 3;
+/**
+ * Batches of at least this many traces are written by COPY (copyDecisionInsights: less Postgres
+ * CPU per row, one more round trip for the erasure check); smaller ones by the one INSERT, which
+ * costs a single round trip.
+ */
+const COPY_MIN_ROWS = 100;
 
 // Bound once: observe() with a labels object hashes the labels on every call, here per trace.
 const storedWriteSeconds = decisionWriteSeconds.labels({ outcome: 'stored' });
@@ -44,12 +50,44 @@ interface Pending {
   trace: DecisionTrace;
   log: Logger;
   since: number;
+  /** Put into the read cache once stored (see `worthWarming`). */
+  warm: boolean;
+}
+
+/**
+ * Which traces of one job are warmed into the read cache: the newest decision of each learner
+ * (the one a learner-facing read asks about next; ties go to the later in the job), and every
+ * trace without a learner (each is its own subject, e.g. a question's validation). The rest are
+ * read through: the first GET misses and fills the cache. Warming every trace of a bulk cost a
+ * Redis write of its JSON per trace (most never read) and 300 s of Redis memory per trace — at
+ * tens of thousands of traces a second, gigabytes on a `noeviction` server.
+ */
+export function worthWarming(traces: readonly DecisionTrace[]): boolean[] {
+  const warm = new Array<boolean>(traces.length).fill(true);
+  const newest = new Map<string, { index: number; at: number }>();
+  traces.forEach((t, i) => {
+    if (t.userId === undefined) return;
+    const at = Date.parse(t.createdAt);
+    const seen = newest.get(t.userId);
+    if (seen === undefined) {
+      newest.set(t.userId, { index: i, at });
+      return;
+    }
+    if (at >= seen.at) {
+      warm[seen.index] = false;
+      newest.set(t.userId, { index: i, at });
+    } else {
+      warm[i] = false;
+    }
+  });
+  return warm;
 }
 
 /**
  * The write side of the decision-insights actor, one per process (per WorkerServices): traces of
- * concurrently running `record` jobs are gathered by a MicroBatcher and written with one
- * INSERT … ON CONFLICT DO NOTHING per batch, then warmed into the read cache. A job's promise
+ * concurrently running `record` / `record-batch` jobs are gathered by a MicroBatcher and written
+ * with one idempotent statement per batch (INSERT … ON CONFLICT DO NOTHING, or COPY for a large
+ * batch: copyDecisionInsights), then the ones worth it warmed into the read cache. A job's promise
  * resolves only after its batch committed, so a completed job means a stored trace.
  */
 export class TraceWriter {
@@ -73,7 +111,7 @@ export class TraceWriter {
 
   /** Resolves true when this call stored the trace, false when it was stored before. */
   async write(trace: DecisionTrace, log: Logger): Promise<boolean> {
-    const outcome = await this.batcher.add({ trace, log, since: performance.now() });
+    const outcome = await this.batcher.add({ trace, log, since: performance.now(), warm: true });
     if (outcome instanceof Error) throw outcome;
     return outcome;
   }
@@ -85,7 +123,8 @@ export class TraceWriter {
    */
   async writeMany(traces: readonly DecisionTrace[], log: Logger): Promise<number> {
     const since = performance.now();
-    const outcomes = await Promise.all(traces.map((trace) => this.batcher.add({ trace, log, since })));
+    const warm = worthWarming(traces);
+    const outcomes = await Promise.all(traces.map((trace, i) => this.batcher.add({ trace, log, since, warm: warm[i]! })));
     const failed = outcomes.find((o) => o instanceof Error);
     if (failed) throw failed;
     return outcomes.filter((o) => o === true).length;
@@ -108,25 +147,30 @@ export class TraceWriter {
   private async writeBatch(batch: Pending[]): Promise<boolean[]> {
     const started = performance.now();
     const traces = batch.map((p) => p.trace);
-    // Serialised once, for both Postgres and the cache (this loop is the writer's hot path: no
-    // Date or object copies for the usual, canonical createdAt). The cache holds what a read from
-    // Postgres returns, createdAt as toISOString(); Postgres gets the producer's exact createdAt,
-    // which only differs when it carries more than millisecond precision.
-    const cached = new Array<{ decisionId: string; json: string }>(traces.length);
-    const stored = new Array<string>(traces.length);
+    const copy = traces.length >= COPY_MIN_ROWS;
+    // Serialised once, for both Postgres (the INSERT path) and the cache (this loop is the
+    // writer's hot path: no Date or object copies for the usual, canonical createdAt). The cache
+    // holds what a read from Postgres returns, createdAt as toISOString(); Postgres gets the
+    // producer's exact createdAt, which only differs when it carries more than millisecond
+    // precision. The COPY path serialises its own rows, so there only warmed traces are.
+    const cached: { decisionId: string; json: string }[] = [];
+    const stored = copy ? [] : new Array<string>(traces.length);
     const months = new Set<string>();
     traces.forEach((t, i) => {
       const canonical = CANONICAL_INSTANT.test(t.createdAt);
       const iso = canonical ? t.createdAt : new Date(t.createdAt).toISOString();
-      const json = JSON.stringify(canonical ? t : { ...t, createdAt: iso });
-      cached[i] = { decisionId: t.decisionId, json };
-      stored[i] = canonical || !SUB_MILLISECOND.test(t.createdAt) ? json : JSON.stringify(t);
       months.add(`${iso.slice(0, 7)}-01`); // iso is UTC: its month is the partition's
+      if (copy && !batch[i]!.warm) return;
+      const json = JSON.stringify(canonical ? t : { ...t, createdAt: iso });
+      if (batch[i]!.warm) cached.push({ decisionId: t.decisionId, json });
+      if (!copy) stored[i] = canonical || !SUB_MILLISECOND.test(t.createdAt) ? json : JSON.stringify(t);
     });
     let inserted: Set<string>;
     try {
       await this.preparePartitions(months);
-      inserted = await insertDecisionInsights(this.services.db, traces, `[${stored.join(',')}]`);
+      inserted = copy
+        ? await copyDecisionInsights(this.services.db, traces)
+        : await insertDecisionInsights(this.services.db, traces, `[${stored.join(',')}]`);
     } catch (error) {
       const ended = performance.now();
       decisionWriteBatchSeconds.observe({ outcome: 'failed' }, (ended - started) / 1000);
@@ -140,8 +184,9 @@ export class TraceWriter {
     const latenciesMs = batch.map((p) => ended - p.since);
     for (const ms of latenciesMs) storedWriteSeconds.observe(ms / 1000);
 
-    // Only what this batch stored is warmed: a duplicate was warmed when first stored, and a trace
-    // about an erased learner is neither stored nor cached.
+    // Only what this batch stored is warmed (and of that, what its job picked: worthWarming): a
+    // duplicate was warmed when first stored, and a trace about an erased learner is neither
+    // stored nor cached.
     const warm = cached.filter((c) => inserted.has(c.decisionId));
     // A decision id appears once in `inserted` however many jobs of the batch carried it: the
     // first of them reports it stored, the others (and traces stored earlier) as duplicates.
