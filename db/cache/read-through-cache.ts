@@ -117,18 +117,28 @@ export class ReadThroughCache {
 
   /** After a write committed: the entries are gone from Redis and from every process's L1. */
   async invalidate(family: CacheFamily, ids: readonly string[]): Promise<void> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return;
-    const keys = unique.map((id) => this.key(family, id));
-    this.dropLocal(keys);
+    await this.invalidateMany([{ family, ids }]);
+  }
+
+  /** `invalidate` for several families at once: one Redis round trip (a job that wrote several kinds of rows). */
+  async invalidateMany(entries: ReadonlyArray<{ family: CacheFamily; ids: readonly string[] }>): Promise<void> {
     const pipeline = this.options.redis.pipeline();
-    for (const key of keys) {
-      pipeline.incr(`${key}:gen`);
-      // The generation only has to outlive a load in flight.
-      pipeline.expire(`${key}:gen`, 3600);
-      pipeline.del(key);
+    let queued = false;
+    for (const { family, ids } of entries) {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) continue;
+      const keys = unique.map((id) => this.key(family, id));
+      this.dropLocal(keys);
+      for (const key of keys) {
+        pipeline.incr(`${key}:gen`);
+        // The generation only has to outlive a load in flight.
+        pipeline.expire(`${key}:gen`, 3600);
+        pipeline.del(key);
+      }
+      pipeline.publish(this.channel, JSON.stringify({ family, ids: unique } satisfies Invalidation));
+      queued = true;
     }
-    pipeline.publish(this.channel, JSON.stringify({ family, ids: unique } satisfies Invalidation));
+    if (!queued) return;
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];

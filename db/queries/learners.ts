@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { type LearnerState, createLearnerState } from '../../core/learner/learner-state.js';
-import { skillToLevel } from '../../core/learner/level.js';
 import type { Db } from '../database.js';
 
 /**
@@ -11,7 +10,8 @@ import type { Db } from '../database.js';
 
 export type LearnerRead = { status: 'active'; state: LearnerState } | { status: 'unknown' } | { status: 'erased' };
 
-function readRow(row: { state: unknown; deleted_at: Date | null } | undefined): LearnerRead {
+/** A learner row as read (also by the feedback loop's one-statement read, db/queries/feedback.ts). */
+export function readLearnerRow(row: { state: unknown; deleted_at: Date | null } | undefined): LearnerRead {
   if (!row) return { status: 'unknown' };
   if (row.deleted_at) return { status: 'erased' };
   return { status: 'active', state: row.state as LearnerState };
@@ -19,40 +19,15 @@ function readRow(row: { state: unknown; deleted_at: Date | null } | undefined): 
 
 export async function loadLearner(db: Db, userId: string): Promise<LearnerRead> {
   const row = await db.selectFrom('learners').select(['state', 'deleted_at']).where('user_id', '=', userId).executeTakeFirst();
-  return readRow(row);
+  return readLearnerRow(row);
 }
 
-/**
- * Locks the learner's row for the rest of the transaction (creating it first if needed), so two
- * feedback jobs for one learner apply one after the other instead of overwriting each other.
- */
-export async function lockLearner(trx: Db, userId: string): Promise<LearnerRead> {
+/** A learner's first row (the initial model); nothing if it exists. The feedback loop then locks it (lockLearnerAndRecordAnswers). */
+export async function insertLearnerIfMissing(trx: Db, userId: string): Promise<void> {
   await trx
     .insertInto('learners')
     .values({ user_id: userId, state: JSON.stringify(createLearnerState(userId)) })
     .onConflict((oc) => oc.column('user_id').doNothing())
-    .execute();
-  const row = await trx
-    .selectFrom('learners')
-    .select(['state', 'deleted_at'])
-    .where('user_id', '=', userId)
-    .forUpdate()
-    .executeTakeFirst();
-  return readRow(row);
-}
-
-export async function saveLearner(trx: Db, state: LearnerState, now: Date): Promise<void> {
-  await trx
-    .updateTable('learners')
-    .set({
-      state: JSON.stringify(state),
-      skill: state.skill,
-      level: skillToLevel(state.skill),
-      comeback_mode: state.comebackMode,
-      updated_at: now,
-    })
-    .where('user_id', '=', state.userId)
-    .where('deleted_at', 'is', null)
     .execute();
 }
 

@@ -112,7 +112,12 @@ export async function getSession(db: Db, sessionId: string): Promise<StoredSessi
     .select(['id', 'user_id', 'category_id', 'size', 'questions'])
     .where('id', '=', sessionId)
     .executeTakeFirst();
-  return row && { id: row.id, userId: row.user_id, categoryId: row.category_id, size: row.size, questions: row.questions as SessionPick[] };
+  return row && toStoredSession(row);
+}
+
+/** A sessions row as read (also by the feedback loop's one-statement read, db/queries/feedback.ts). */
+export function toStoredSession(row: { id: string; user_id: string; category_id: string | null; size: number; questions: unknown }): StoredSession {
+  return { id: row.id, userId: row.user_id, categoryId: row.category_id, size: row.size, questions: row.questions as SessionPick[] };
 }
 
 /** Idempotent: a retried generate job finds its session already stored and changes nothing. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishedJob } from '../support/finished-job.js';
 import { seedQuestionBank } from '../support/question-bank.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 
@@ -72,5 +73,21 @@ describe('feedback under concurrency', () => {
     const [done] = await system.query('SELECT status, success_rate, flow_achieved, completed_at FROM sessions WHERE id = $1', [s.sessionId]);
     expect(done).toMatchObject({ status: 'completed', success_rate: 0.8, flow_achieved: true });
     expect(done.completed_at).toBeInstanceOf(Date);
+  });
+  it('a job reaching a learner erased after the hand-in fails for good, records nothing and leaves the learner erased', async () => {
+    // The ingress refuses an erased learner; a job queued before the erasure reaches the worker.
+    const userId = 'fc-learner-d';
+    const s = await generate(userId);
+    const answers = s.questions.map((q) => ({ questionId: q.questionId, correct: true, responseMs: 2000 }));
+    await system.jobStatus((await submit(userId, s.sessionId, answers.slice(0, 2))).statusUrl);
+    await system.query('UPDATE learners SET deleted_at = now() WHERE user_id = $1', [userId]);
+    const id = await system.services.producer.send('feedback-loop', 'results', { sessionId: s.sessionId, userId, answers: answers.slice(2) });
+    const outcome = await finishedJob(system.services.producer.queue('feedback-loop'), id);
+    expect(outcome.state).toBe('failed');
+    expect(outcome.failedReason).toContain('has been erased');
+    const [attempts] = await system.query('SELECT count(*)::int AS n FROM attempts WHERE session_id = $1', [s.sessionId]);
+    expect(attempts.n).toBe(2);
+    const [learner] = await system.query(`SELECT deleted_at IS NOT NULL AS erased, (state->>'answers')::int AS answers FROM learners WHERE user_id = $1`, [userId]);
+    expect(learner).toEqual({ erased: true, answers: 2 });
   });
 });
