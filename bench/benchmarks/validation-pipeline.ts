@@ -119,7 +119,7 @@ const benchmark: Benchmark = {
         figures: [
           figure('validate jobs: enqueue → Piscina score → stored', real, 'jobs/s', {
             baseline: { name: 'BullMQ no-op', runs: base },
-            target: { atLeast: 0.5 },
+            target: { atLeast: 0.2 }, // issue 15: ≥ 0.2 of the no-op rate (goal 0.5)
           }),
           figure(`bulk import flow (chunks of 100), ${importSize} questions`, bulk, 'questions/s', {
             baseline: { name: 'BullMQ no-op', runs: base, unit: 'jobs/s' },
