@@ -8,6 +8,10 @@
  *
  * At most `maxConcurrentFlushes` flushes run at once; items arriving meanwhile wait for the next
  * batch, so batches grow by themselves under load.
+ *
+ * Items added in the same tick always share a batch (up to maxItems): the decision to flush is taken
+ * in a microtask after the adds, not inside each one — otherwise a slow tick (GC, a busy machine)
+ * would age the first item past maxWaitMs while the rest are still being added, and split them.
  */
 export interface MicroBatcherOptions<I, O> {
   maxItems: number;
@@ -30,6 +34,7 @@ export class MicroBatcher<I, O> {
   private waiting: Entry<I, O>[] = [];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  private drainQueued = false;
 
   constructor(private readonly options: MicroBatcherOptions<I, O>) {
     if (options.maxItems < 1 || options.maxConcurrentFlushes < 1) throw new Error('maxItems and maxConcurrentFlushes must be at least 1');
@@ -39,7 +44,13 @@ export class MicroBatcher<I, O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, since: performance.now(), resolve, reject });
       this.options.onPendingChange?.(1);
-      this.drain();
+      if (!this.drainQueued) {
+        this.drainQueued = true;
+        queueMicrotask(() => {
+          this.drainQueued = false;
+          this.drain();
+        });
+      }
     });
   }
 

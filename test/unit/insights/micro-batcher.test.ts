@@ -20,6 +20,27 @@ describe('MicroBatcher', () => {
     expect(flushed).toEqual([[1, 2, 3, 4]]);
   });
 
+  it('keeps items added in one tick together even when adding them outlasts maxWaitMs', async () => {
+    const flushed: number[][] = [];
+    const batcher = new MicroBatcher<number, number>({
+      maxItems: 100,
+      maxWaitMs: 1,
+      maxConcurrentFlushes: 4,
+      flush: async (items) => {
+        flushed.push(items);
+        return items;
+      },
+    });
+    const added = [1, 2, 3, 4].map((i) => {
+      // A slow tick (GC, a busy machine): the first item is past maxWaitMs before the last arrives.
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      return batcher.add(i);
+    });
+    await Promise.all(added);
+    expect(flushed).toEqual([[1, 2, 3, 4]]);
+  });
+
   it('flushes as soon as maxItems are waiting, and never more than maxItems at once', async () => {
     const flushed: number[][] = [];
     const batcher = new MicroBatcher<number, number>({
