@@ -48,11 +48,6 @@ export const storableTextMessage = 'may not contain NUL characters or unpaired U
 /** A string schema refusing what Postgres cannot store (see isStorableText). */
 export const storableText = () => z.string().refine(isStorableText, storableTextMessage);
 
-/** Nesting depth of a parsed JSON value, without recursion (a hostile body cannot blow the stack). */
-export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  return inspectJson(value, max) === 'too_deep';
-}
-
 /**
  * One pass over a parsed JSON body, without recursion: nesting deeper than `maxDepth`, or a string
  * (value or key) Postgres could not store — NUL or a lone surrogate, which JSON can spell as

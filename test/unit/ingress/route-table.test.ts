@@ -1,7 +1,9 @@
 import express, { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import { KeyRing, requireScope } from '../../../dashboard/middleware/api-key-auth.js';
-import { jsonDepthExceeds } from '../../../core/contracts/identifiers.js';
+import { inspectJson } from '../../../core/contracts/identifiers.js';
+
+const jsonDepthExceeds = (value: unknown, max: number) => inspectJson(value, max) === 'too_deep';
 import { listRoutes } from '../../../dashboard/route-table.js';
 
 const keys = new KeyRing([{ scope: 'operator', key: 'operator-key-0000000001' }]);
@@ -30,7 +32,7 @@ describe('listRoutes', () => {
   });
 });
 
-describe('jsonDepthExceeds', () => {
+describe('inspectJson: nesting depth', () => {
   it('measures nesting without recursion, even for very deep values', () => {
     expect(jsonDepthExceeds({ a: 1 }, 1)).toBe(false);
     expect(jsonDepthExceeds({ a: { b: 1 } }, 1)).toBe(true);

@@ -3,6 +3,19 @@ import { MicroBatcher } from '../../../workers/runtime/micro-batcher.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
+/** A batcher whose flush answers each item with itself and records every batch it was given. */
+function echoBatcher(options: { maxItems: number; maxWaitMs: number; maxConcurrentFlushes: number }) {
+  const flushed: number[][] = [];
+  const batcher = new MicroBatcher<number, number>({
+    ...options,
+    flush: async (items) => {
+      flushed.push(items);
+      return items;
+    },
+  });
+  return { batcher, flushed };
+}
+
 describe('MicroBatcher', () => {
   it('writes items added together in one flush and resolves each with its own result', async () => {
     const flushed: number[][] = [];
@@ -21,16 +34,7 @@ describe('MicroBatcher', () => {
   });
 
   it('keeps items added in one tick together even when adding them outlasts maxWaitMs', async () => {
-    const flushed: number[][] = [];
-    const batcher = new MicroBatcher<number, number>({
-      maxItems: 100,
-      maxWaitMs: 1,
-      maxConcurrentFlushes: 4,
-      flush: async (items) => {
-        flushed.push(items);
-        return items;
-      },
-    });
+    const { batcher, flushed } = echoBatcher({ maxItems: 100, maxWaitMs: 1, maxConcurrentFlushes: 4 });
     const added = [1, 2, 3, 4].map((i) => {
       // A slow tick (GC, a busy machine): the first item is past maxWaitMs before the last arrives.
       const until = performance.now() + 2;
@@ -42,16 +46,8 @@ describe('MicroBatcher', () => {
   });
 
   it('flushes as soon as maxItems are waiting, and never more than maxItems at once', async () => {
-    const flushed: number[][] = [];
-    const batcher = new MicroBatcher<number, number>({
-      maxItems: 3,
-      maxWaitMs: 60_000, // only the size can trigger these flushes
-      maxConcurrentFlushes: 2,
-      flush: async (items) => {
-        flushed.push(items);
-        return items;
-      },
-    });
+    // maxWaitMs far away: only the size can trigger these flushes.
+    const { batcher, flushed } = echoBatcher({ maxItems: 3, maxWaitMs: 60_000, maxConcurrentFlushes: 2 });
     const all = Promise.all([1, 2, 3, 4, 5, 6].map((i) => batcher.add(i)));
     await expect(all).resolves.toEqual([1, 2, 3, 4, 5, 6]);
     expect(flushed).toEqual([[1, 2, 3], [4, 5, 6]]);
