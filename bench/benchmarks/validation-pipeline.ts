@@ -11,9 +11,11 @@ import { loadBenchQuestions, uniqueQuestion } from '../support/bench-questions.j
 import { CompletionCounter } from '../support/completion-counter.js';
 import { type CpuSnapshot, addCpu, cpuDelta, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
 import { NoopQueue } from '../support/noop-queue.js';
+import { RedisCommandCounter } from '../support/redis-commands.js';
 import { jobsWithoutProcessor, startBenchSystem, waitUntilIdle, workersOf } from '../support/system-under-test.js';
 import { addInChunks, timedDrain } from '../support/timed-drain.js';
 import { warmBloomPool } from '../support/warm-bloom.js';
+import { validationBatcherFor } from '../../workers/processors/question-validation/validation-batcher.js';
 
 /**
  * question-validation end to end in the real system: enqueue → worker → Bloom score on the Piscina
@@ -36,6 +38,8 @@ const benchmark: Benchmark = {
     const producer = system.services.producer;
     const queue = producer.queue('question-validation');
     const traces = producer.queue('decision-insights');
+    const redisCommands = new RedisCommandCounter(env.redisUrl);
+    const batcher = validationBatcherFor(system.services);
     try {
       const payload = (tag: string) => (i: number) => ({ question: uniqueQuestion(questions, tag, i) });
       // Same job ids as the HTTP route gives, so the run exercises the same dedupe path.
@@ -96,9 +100,19 @@ const benchmark: Benchmark = {
       let baseCpu: CpuSnapshot = zeroCpu();
       let realCpu: CpuSnapshot = zeroCpu();
       let bulkCpu: CpuSnapshot = zeroCpu();
+      // Counts, unlike CPU, do not move with the machine's load (bench/README.md, "Where a job's time goes").
+      let noopCommands = 0;
+      let validateCommands = 0;
+      let flushes = 0;
       for (let run = 0; run < env.runs; run += 1) {
+        const c0 = await redisCommands.total();
         const b = await noop.drain(noopJobs, 'validate', payload(`r${run}`), env.cpu);
+        const c1 = await redisCommands.total();
+        const f0 = batcher.flushes;
         const r = await validate(`r${run}`, jobs);
+        validateCommands += (await redisCommands.total()) - c1;
+        noopCommands += c1 - c0;
+        flushes += batcher.flushes - f0;
         const i = await bulkImport(`r${run}`, importSize);
         base.push(b.processPerSecond);
         real.push(r.processPerSecond);
@@ -133,11 +147,14 @@ const benchmark: Benchmark = {
             : 'decision-insights has no processor yet: traces were left queued',
           `validate jobs: ${describeCpuPer(realCpu, jobs * env.runs, 'job')}; bulk import: ${describeCpuPer(bulkCpu, importSize * env.runs, 'question')}; ` +
             `no-op: ${describeCpuPer(baseCpu, noopJobs * env.runs, 'job')}`,
+          `validate jobs: ${((jobs * env.runs) / flushes).toFixed(1)} jobs per batch; Redis commands per job (enqueue and the traces' ` +
+            `decision-insights jobs included): ${(validateCommands / (jobs * env.runs)).toFixed(1)}, no-op ${(noopCommands / (noopJobs * env.runs)).toFixed(1)}`,
         ],
       };
     } finally {
       counter.close();
       imports.close();
+      await redisCommands.close();
       await noop.close();
       await system.close();
     }

@@ -106,7 +106,12 @@ export async function storeValidations(db: Db, questions: readonly QuestionToSto
     SELECT 1`.execute(db);
 }
 
-/** Validations already stored for these (id, content hash) pairs under this model version. */
+/**
+ * Validations already stored for these (id, content hash) pairs under this model version. The pairs
+ * travel as two array parameters, so the statement has the same text and size for 1 key or 100:
+ * an OR of one AND per key cost kysely a node tree and Postgres a plan that both grew with the batch
+ * (bench/README.md, "Where a job's time goes").
+ */
 export async function findStoredValidations(
   db: Db,
   keys: { id: string; contentHash: string }[],
@@ -117,7 +122,9 @@ export async function findStoredValidations(
     .selectFrom('question_validations')
     .selectAll()
     .where('model_version', '=', modelVersion)
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb('question_id', '=', k.id), eb('content_hash', '=', k.contentHash)]))))
+    .where(
+      sql<boolean>`(question_id, content_hash) IN (SELECT * FROM unnest(${keys.map((k) => k.id)}::text[], ${keys.map((k) => k.contentHash)}::text[]))`,
+    )
     .execute();
 }
 

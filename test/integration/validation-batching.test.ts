@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
+import { findStoredValidations } from '../../db/queries/questions.js';
 import { createLogger } from '../../observability/logger.js';
 import { type PendingValidation, ValidationBatcher } from '../../workers/processors/question-validation/validation-batcher.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
@@ -87,5 +88,24 @@ describe('validate jobs share one batch', () => {
     expect(await count('question_validations', "question_id LIKE 'poison-%'", [])).toBe(5);
     expect(await count('questions', "id = 'poison-2'", [])).toBe(0);
     await vi.waitFor(async () => expect(await count('decision_insights', "decision_id LIKE 'validation-poison-%'", [])).toBe(5), { timeout: 30_000 });
+  });
+
+  it('the stored-validation lookup matches (question, content) pairs, not ids and contents apart', async () => {
+    const batcher = new ValidationBatcher(system.services);
+    const [a, b] = [pending(q('pairs', 1)), pending(q('pairs', 2))];
+    await Promise.all([batcher.validate(a), batcher.validate(b)]);
+    const modelVersion = system.services.bloom.modelVersion;
+    const found = await findStoredValidations(
+      system.services.db,
+      [
+        { id: a.id, contentHash: b.contentHash },
+        { id: b.id, contentHash: a.contentHash },
+        { id: b.id, contentHash: b.contentHash },
+        { id: 'pairs-none', contentHash: a.contentHash },
+      ],
+      modelVersion,
+    );
+    expect(found.map((v) => [v.question_id, v.content_hash])).toEqual([[b.id, b.contentHash]]);
+    expect(await findStoredValidations(system.services.db, [{ id: a.id, contentHash: a.contentHash }], 'another-model')).toEqual([]);
   });
 });

@@ -16,7 +16,10 @@ export const validateProcessor = defineProcessor('question-validation', 'validat
     contentHash,
     question,
     enqueuedAt: ctx.job.enqueuedAt,
-    log: ctx.log,
+    // Read only if the batch logs about this job: the job's logger is made on first use.
+    get log() {
+      return ctx.log;
+    },
   });
   return result;
 });
