@@ -60,18 +60,19 @@ export interface System {
 }
 
 /**
- * Concurrency per queue: configured, or for validation 64 jobs per Bloom thread: `validate` jobs
+ * Concurrency per queue: configured, or for validation 32 jobs per Bloom thread: `validate` jobs
  * share batches (validation-batcher.ts), so jobs in flight become batch size, not CPU contention.
- * Why 64: the batcher runs two flushes per thread, so a batch holds at most the jobs in flight
- * divided by twice the threads, fewer while some are in BullMQ's finish-and-fetch round trip: 8 at
- * 16 per thread, 23 at 64 (bench). A batch costs ~4 Postgres statements, a cache pipeline, a thread
- * hop and a `record-batch` job whatever its size, so CPU per job fell 2.6 → 2.0 ms
- * (bench/README.md, "Where a job's time goes").
+ * The batcher runs two flushes per thread, so a batch holds at most the jobs in flight divided by
+ * twice the threads, fewer while some are in BullMQ's finish-and-fetch round trip: ~8 at 16 per
+ * thread, ~14 at 32, ~25 at 64 (bench). A batch costs ~4 Postgres statements, a cache pipeline, a
+ * thread hop and a `record-batch` job whatever its size: CPU per job 2.4 ms at 16, 2.0 at 32, 1.9
+ * at 64 — but at 64 so many jobs wait in the process that the latency target at half saturation
+ * broke (bench/README.md, "Where a job's time goes").
  */
 export function concurrencyFor(config: Config, bloomThreads: number) {
   return (queue: QueueName): number =>
     ({
-      'question-validation': config.CONCURRENCY_QUESTION_VALIDATION ?? bloomThreads * 64,
+      'question-validation': config.CONCURRENCY_QUESTION_VALIDATION ?? bloomThreads * 32,
       'session-generation': config.CONCURRENCY_SESSION_GENERATION,
       'feedback-loop': config.CONCURRENCY_FEEDBACK_LOOP,
       'decision-insights': config.CONCURRENCY_DECISION_INSIGHTS,
