@@ -65,9 +65,9 @@ export interface System {
  * The batcher runs two flushes per thread, so a batch holds at most the jobs in flight divided by
  * twice the threads, fewer while some are in BullMQ's finish-and-fetch round trip: ~8 at 16 per
  * thread, ~14 at 32, ~25 at 64 (bench). A batch costs ~4 Postgres statements, a cache pipeline, a
- * thread hop and a `record-batch` job whatever its size: CPU per job 2.4 ms at 16, 2.0 at 32, 1.9
- * at 64 — but at 64 so many jobs wait in the process that the latency target at half saturation
- * broke (bench/README.md, "Where a job's time goes").
+ * thread hop and a `record-batch` job whatever its size: CPU per job 2.3–2.4 ms at 16, 1.9–2.0 at
+ * 32, no less at 64 — where so many jobs wait in the process that the latency target at half
+ * saturation broke (bench/README.md, "Where a job's time goes").
  */
 export function concurrencyFor(config: Config, bloomThreads: number) {
   return (queue: QueueName): number =>
