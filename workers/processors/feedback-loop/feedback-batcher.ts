@@ -10,6 +10,7 @@ import {
   withItemChanges,
   writeSessionResults,
 } from '../../../db/queries/feedback.js';
+import { isDatabaseUnavailable } from '../../../db/database.js';
 import { insertLearnersIfMissing } from '../../../db/queries/learners.js';
 import { UnrecoverableError } from 'bullmq';
 import { MicroBatcher } from '../../runtime/micro-batcher.js';
@@ -68,9 +69,10 @@ const MAX_CONCURRENT_FLUSHES = 2;
  * the same global order as the one-session path, so batches cannot deadlock each other.
  *
  * Failure isolation: a session that can never apply (no such session, an erased learner) fails
- * its own job before the batch; should the batch's transaction fail for any reason (poison data,
- * a learner's row gone under it), it is rolled back and each of its sessions is applied alone
- * (applySessionAlone), so only the bad one fails. Errors after the commit (Redis) fail every job of
+ * its own job before the batch; should the batch's transaction fail for any other reason (poison
+ * data, a learner's row gone under it), it is rolled back and each of its sessions is applied alone
+ * (applySessionAlone), so only the bad one fails — unless the database is down, when every job
+ * fails at once and BullMQ retries it. Errors after the commit (Redis) fail every job of
  * the batch and BullMQ retries them: a retry finds its stored application and re-sends its traces.
  */
 export class FeedbackBatcher {
@@ -130,6 +132,8 @@ export class FeedbackBatcher {
         applied = await this.applyTogether(together);
         this.batchedSessions += together.length;
       } catch (error) {
+        // A database that is down fails each session alone too: every job fails now and BullMQ retries it.
+        if (error instanceof Error && isDatabaseUnavailable(error)) throw error;
         together[0]!.prep.pending.ctx.log.warn({ err: { message: (error as Error).message }, sessions: together.length }, 'a feedback batch failed; applying its sessions one by one');
         // Rolled back: each session alone, in order, so only the bad one fails.
         for (const { i, prep } of together) outcomes[i] = await applySessionAlone(prep.pending).catch((e: unknown) => e as Error);
