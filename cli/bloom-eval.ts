@@ -11,10 +11,16 @@ import {
   type CalibratedPrediction,
   type OutOfSourceRow,
 } from '../core/bloom/cross-fit.js';
-import { CALIBRATION_SOURCE_BALANCE, expectedCalibrationError } from '../core/bloom/calibration.js';
+import {
+  applyBankCalibration,
+  BANK_CALIBRATION,
+  fitBankCalibration,
+  type BankCalibrationOptions,
+} from '../core/bloom/bank-calibration.js';
+import { CALIBRATION_SOURCE_BALANCE, ECE_TARGET, eceNoiseFloor, expectedCalibrationError, type EceNoiseFloor } from '../core/bloom/calibration.js';
 import { BLOOM_LEVELS } from '../core/bloom/levels.js';
 import { stemRows } from '../core/bloom/question-stems.js';
-import { createRng } from '../core/random.js';
+import { createRng, hashSeed, shuffled } from '../core/random.js';
 import { analyseRows, trainAnalysed, type AnalysedRow, type TrainOptions } from '../core/bloom/train.js';
 import { dataArgs, loadRows, bloomDataOptions } from './bloom-args.js';
 import { repoRoot } from './bloom-data.js';
@@ -28,9 +34,13 @@ import { repoRoot } from './bloom-data.js';
  *      scored with the calibration fitted on every source's out-of-source predictions (what
  *      `train:bloom` ships).
  *  (c) with --cv: stratified k-fold cross-validation inside each file (trained on that file only).
- * Per set: accuracy, macro-F1, adjacent-level error rate, ECE of `confidence`, how many results
- * are marked for review and how often those are right, and the confusion matrix. Everything is
- * also written as JSON (default bench/results/bloom-eval.json).
+ *  (d) bank calibration, per held-out source: a per-bank correction of confidence fitted on k labelled
+ *      rows taken from the held-out source itself (k = 25/50/100, 20 seeded repeats), ECE measured on
+ *      the source's other rows. Additional rows: (a)'s zero-label figures are untouched.
+ * Per set: accuracy, macro-F1, adjacent-level error rate, ECE of `confidence` beside its noise floor
+ * (what a perfectly calibrated predictor with the same confidences and n would show), a reliability
+ * table, how many results are marked for review and how often those are right, and the confusion
+ * matrix. Everything is also written as JSON (default bench/results/bloom-eval.json).
  *
  *   npx tsx cli/bloom-eval.ts [--data DIR] [--extra file.csv …] [--keywords k.json] [--weights w.json]
  *                             [--folds 5] [--seed 42] [--cv] [--no-random] [--no-stems] [--quiet] [--json FILE]
@@ -41,6 +51,129 @@ import { repoRoot } from './bloom-data.js';
  */
 
 const K = BLOOM_LEVELS.length;
+const NOISE_FLOOR_DRAWS = 200;
+/** Bank calibration experiment: labelled rows taken from the held-out source, repeats per k. */
+const BANK_KS = [25, 50, 100] as const;
+const BANK_REPEATS = 20;
+const BANK_VARIANTS: { name: string; options: BankCalibrationOptions }[] = [
+  { name: 'shift, prior sd 1', options: BANK_CALIBRATION },
+  { name: 'shift, prior sd 0.5', options: { shiftPriorSd: 0.5, slopePriorSd: 0 } },
+  { name: 'shift, prior sd 2', options: { shiftPriorSd: 2, slopePriorSd: 0 } },
+  { name: 'shift + slope, prior sd 1 / 0.5', options: { shiftPriorSd: 1, slopePriorSd: 0.5 } },
+  { name: 'shift sd 1, only if ≥ 2 posterior sd', options: { shiftPriorSd: 1, slopePriorSd: 0, minEvidence: 2 } },
+];
+
+export interface BankCalibratedMetrics {
+  dataset: string;
+  variant: string;
+  /** Labelled rows from the held-out source the correction was fitted on. */
+  k: number;
+  repeats: number;
+  /** Rows evaluated per repeat (the held-out source minus the k labelled ones). */
+  nEvaluated: number;
+  /** Mean over repeats of ECE on the unlabelled rows, before and after the bank correction. */
+  eceBefore: number;
+  eceAfter: number;
+  /** Spread of eceAfter over repeats (a few unlucky samples of k rows pull the mean up). */
+  eceAfterMedian: number;
+  eceAfterMin: number;
+  eceAfterMax: number;
+  /** Mean over repeats of the noise floor of the corrected confidences on those rows. */
+  noiseFloorMean: number;
+  noiseFloorP95: number;
+  meanShift: number;
+  meanSlope: number;
+}
+
+/**
+ * Bank calibration, measured: for a held-out source, R seeded times take k labelled rows at random,
+ * fit the per-bank correction on them only and measure ECE on the remaining rows. The level (and so
+ * accuracy and needsReview) is untouched; only confidence moves.
+ */
+function bankCalibrated(
+  dataset: string,
+  preds: readonly CalibratedPrediction[],
+  seed: number,
+): BankCalibratedMetrics[] {
+  const out: BankCalibratedMetrics[] = [];
+  const correct = preds.map((p) => p.truth === p.pred);
+  for (const variant of BANK_VARIANTS) {
+    const primary = variant.options === BANK_CALIBRATION;
+    if (primary || variant.options.slopePriorSd > 0) {
+      // Reference, not a result: the same correction fitted on ALL the source's rows and measured on
+      // them (in-sample) — about the most a correction of this form could give that source.
+      const fit = fitBankCalibration(preds.map((p, i) => ({ confidence: p.confidence, correct: correct[i]! })), variant.options);
+      const corrected = preds.map((p) => applyBankCalibration(p.confidence, fit));
+      const ece = expectedCalibrationError(corrected, correct);
+      const floor = eceNoiseFloor(corrected, NOISE_FLOOR_DRAWS, hashSeed(`${seed}:${dataset}:oracle`));
+      out.push({
+        dataset,
+        variant: `ORACLE (all rows, in-sample) ${variant.name}`,
+        k: preds.length,
+        repeats: 1,
+        nEvaluated: preds.length,
+        eceBefore: expectedCalibrationError(preds.map((p) => p.confidence), correct),
+        eceAfter: ece,
+        eceAfterMedian: ece,
+        eceAfterMin: ece,
+        eceAfterMax: ece,
+        noiseFloorMean: floor.mean,
+        noiseFloorP95: floor.p95,
+        meanShift: fit.shift,
+        meanSlope: fit.slope,
+      });
+    }
+    for (const k of BANK_KS) {
+      if (k >= preds.length) continue;
+      const rng = createRng(`${seed}:${dataset}:${k}`);
+      const before: number[] = [];
+      const after: number[] = [];
+      const floors: EceNoiseFloor[] = [];
+      const shifts: number[] = [];
+      const slopes: number[] = [];
+      for (let r = 0; r < BANK_REPEATS; r += 1) {
+        const order = shuffled(preds.map((_, i) => i), rng);
+        const labelled = order.slice(0, k);
+        const rest = order.slice(k);
+        const fit = fitBankCalibration(
+          labelled.map((i) => ({ confidence: preds[i]!.confidence, correct: correct[i]! })),
+          variant.options,
+        );
+        const restCorrect = rest.map((i) => correct[i]!);
+        const corrected = rest.map((i) => applyBankCalibration(preds[i]!.confidence, fit));
+        before.push(expectedCalibrationError(rest.map((i) => preds[i]!.confidence), restCorrect));
+        after.push(expectedCalibrationError(corrected, restCorrect));
+        // The floor costs 200 ECEs per repeat: only for the first (default) variant.
+        if (primary) floors.push(eceNoiseFloor(corrected, NOISE_FLOOR_DRAWS, hashSeed(`${seed}:${dataset}:${k}:${r}`)));
+        shifts.push(fit.shift);
+        slopes.push(fit.slope);
+      }
+      const median = (xs: readonly number[]): number => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const m = sorted.length >> 1;
+        return sorted.length % 2 === 1 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+      };
+      const mean = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+      out.push({
+        dataset,
+        variant: variant.name,
+        k,
+        repeats: BANK_REPEATS,
+        nEvaluated: preds.length - k,
+        eceBefore: mean(before),
+        eceAfter: mean(after),
+        eceAfterMedian: median(after),
+        eceAfterMin: Math.min(...after),
+        eceAfterMax: Math.max(...after),
+        noiseFloorMean: mean(floors.map((f) => f.mean)),
+        noiseFloorP95: mean(floors.map((f) => f.p95)),
+        meanShift: mean(shifts),
+        meanSlope: mean(slopes),
+      });
+    }
+  }
+  return out;
+}
 
 export interface SetMetrics {
   setting: string;
@@ -53,12 +186,31 @@ export interface SetMetrics {
   /** Share of the errors that are one level away. */
   adjacentShareOfErrors: number;
   ece: number;
+  /** ECE a perfectly calibrated predictor with the same confidences and n would show (simulated). */
+  eceNoiseFloor: EceNoiseFloor;
   meanConfidence: number;
   reviewRate: number;
   accuracyMarkedForReview: number | null;
   accuracyNotMarked: number | null;
+  /** Per confidence bin (10 equal-width): rows, mean confidence, accuracy — what ECE averages. */
+  reliability: { bin: string; n: number; meanConfidence: number; accuracy: number }[];
   /** Rows: truth; columns: predicted; both in BLOOM_LEVELS order. */
   confusion: number[][];
+}
+
+function reliabilityBins(confidence: readonly number[], correct: readonly boolean[], bins = 10): SetMetrics['reliability'] {
+  const out: SetMetrics['reliability'] = [];
+  for (let b = 0; b < bins; b += 1) {
+    const idx = confidence.map((c, i) => [c, i] as const).filter(([c]) => Math.min(bins - 1, Math.floor(c * bins)) === b).map(([, i]) => i);
+    if (idx.length === 0) continue;
+    out.push({
+      bin: `${(b / bins).toFixed(1)}–${((b + 1) / bins).toFixed(1)}`,
+      n: idx.length,
+      meanConfidence: Math.round((idx.reduce((a, i) => a + confidence[i]!, 0) / idx.length) * 1000) / 1000,
+      accuracy: Math.round((idx.filter((i) => correct[i]).length / idx.length) * 1000) / 1000,
+    });
+  }
+  return out;
 }
 
 function ratio(a: number, b: number): number | null {
@@ -106,10 +258,19 @@ function metrics(setting: string, dataset: string, preds: readonly CalibratedPre
       preds.map((p) => p.confidence),
       preds.map((p) => p.truth === p.pred),
     ),
+    eceNoiseFloor: eceNoiseFloor(
+      preds.map((p) => p.confidence),
+      NOISE_FLOOR_DRAWS,
+      hashSeed(`${setting}:${dataset}`),
+    ),
     meanConfidence: n === 0 ? 0 : preds.reduce((a, p) => a + p.confidence, 0) / n,
     reviewRate: n === 0 ? 0 : reviewed / n,
     accuracyMarkedForReview: ratio(reviewedRight, reviewed),
     accuracyNotMarked: ratio(correct - reviewedRight, n - reviewed),
+    reliability: reliabilityBins(
+      preds.map((p) => p.confidence),
+      preds.map((p) => p.truth === p.pred),
+    ),
     confusion,
   };
 }
@@ -138,9 +299,12 @@ function stratifiedFolds(rows: readonly AnalysedRow[], folds: number, seed: numb
 function printResult(r: SetMetrics, quiet: boolean): void {
   console.log(
     `\n== ${r.setting} · ${r.dataset} (n=${r.n})  accuracy ${r.accuracy.toFixed(3)}  macro-F1 ${r.macroF1.toFixed(3)}  ` +
-      `adjacent errors ${r.adjacentErrorRate.toFixed(3)}  ECE ${r.ece.toFixed(3)}  review ${(100 * r.reviewRate).toFixed(0)}%`,
+      `adjacent errors ${r.adjacentErrorRate.toFixed(3)}  ECE ${r.ece.toFixed(3)} ` +
+      `(perfect-calibration floor ${r.eceNoiseFloor.mean.toFixed(3)}, p95 ${r.eceNoiseFloor.p95.toFixed(3)}, ` +
+      `≤ ${ECE_TARGET} in ${(100 * r.eceNoiseFloor.atMostTarget).toFixed(0)}% of draws)  review ${(100 * r.reviewRate).toFixed(0)}%`,
   );
   if (quiet) return;
+  console.log(`   reliability: ${r.reliability.map((b) => `${b.bin} n=${b.n} conf ${b.meanConfidence.toFixed(2)} right ${b.accuracy.toFixed(2)}`).join(' · ')}`);
   const abbr = BLOOM_LEVELS.map((l) => l.slice(0, 5));
   console.log(`   truth \\ predicted ${abbr.map((a) => a.padStart(6)).join('')}`);
   r.confusion.forEach((row, k) => {
@@ -223,6 +387,7 @@ function main(): void {
   const oos = leaveOneSourceOut(analysed, options, stems);
   const calibrations: Record<string, unknown> = {};
   const allLodo: CalibratedPrediction[] = [];
+  const bank: BankCalibratedMetrics[] = [];
   for (const source of sources) {
     const cal = fitCalibration(
       oos.filter((r) => r.row.source !== source),
@@ -236,6 +401,7 @@ function main(): void {
     );
     allLodo.push(...preds);
     report(metrics('leave-one-dataset-out', source, preds));
+    bank.push(...bankCalibrated(source, preds, seed));
   }
   const shipped = fitCalibration(oos, undefined, calibrationBalance);
 
@@ -266,8 +432,8 @@ function main(): void {
   }
 
   console.log('\nSummary');
-  const header = ['setting', 'dataset', 'n', 'accuracy', 'macro-F1', 'adjacent', 'ECE', 'review', 'acc@review', 'acc@rest'];
-  const widths = [24, 26, 7, 9, 9, 9, 7, 8, 11, 9];
+  const header = ['setting', 'dataset', 'n', 'accuracy', 'macro-F1', 'adjacent', 'ECE', 'floor', 'p95', 'review', 'acc@review', 'acc@rest'];
+  const widths = [24, 26, 7, 9, 9, 9, 7, 7, 7, 8, 11, 9];
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('');
   console.log(line(header));
   for (const r of results) {
@@ -280,9 +446,38 @@ function main(): void {
         r.macroF1.toFixed(3),
         r.adjacentErrorRate.toFixed(3),
         r.ece.toFixed(3),
+        r.eceNoiseFloor.mean.toFixed(3),
+        r.eceNoiseFloor.p95.toFixed(3),
         `${(100 * r.reviewRate).toFixed(0)}%`,
         fmt(r.accuracyMarkedForReview),
         fmt(r.accuracyNotMarked),
+      ]),
+    );
+  }
+  console.log(
+    `\nBank calibration (leave-one-dataset-out; k labelled rows FROM the held-out source fit the correction, ` +
+      `ECE on the other rows; mean of ${BANK_REPEATS} seeded repeats; floor = perfect-calibration ECE of those rows)`,
+  );
+  const bankHeader = ['dataset', 'variant', 'k', 'n eval', 'ECE before', 'ECE after', 'median', 'min', 'max', 'floor', 'p95', 'shift', 'slope'];
+  const bankWidths = [24, 52, 6, 8, 11, 10, 8, 7, 7, 7, 7, 8, 7];
+  const bankLine = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(bankWidths[i]!) : c.padStart(bankWidths[i]!))).join('');
+  console.log(bankLine(bankHeader));
+  for (const b of bank) {
+    console.log(
+      bankLine([
+        b.dataset.slice(0, 23),
+        b.variant.slice(0, 51),
+        String(b.k),
+        String(b.nEvaluated),
+        b.eceBefore.toFixed(3),
+        b.eceAfter.toFixed(3),
+        b.eceAfterMedian.toFixed(3),
+        b.eceAfterMin.toFixed(3),
+        b.eceAfterMax.toFixed(3),
+        Number.isNaN(b.noiseFloorMean) ? '—' : b.noiseFloorMean.toFixed(3),
+        Number.isNaN(b.noiseFloorP95) ? '—' : b.noiseFloorP95.toFixed(3),
+        b.meanShift.toFixed(3),
+        b.meanSlope.toFixed(3),
       ]),
     );
   }
@@ -306,11 +501,14 @@ function main(): void {
           lodo: 'trained on every other source; calibration fitted on the other sources’ out-of-source predictions only',
           random: 'one stratified 80/20 split of all sources pooled; calibration = the shipped one (fitted on all out-of-source predictions)',
           ece: '10 equal-width bins of confidence',
+          eceNoiseFloor: `ECE of a perfectly calibrated predictor with the same confidences and n: y ~ Bernoulli(confidence), ${NOISE_FLOOR_DRAWS} seeded draws; mean, 95th percentile and the share of draws with ECE ≤ ${ECE_TARGET} (issue 17's target)`,
+          bankCalibration: `per-bank logit correction of confidence fitted on k labelled rows drawn from the held-out source itself (k = ${BANK_KS.join('/')}, ${BANK_REPEATS} seeded repeats), ECE on the remaining rows; level, accuracy and needsReview unchanged; the zero-label leave-one-dataset-out rows in results are unchanged`,
           adjacentErrorRate: 'share of all predictions exactly one level from the truth',
         },
         calibration: { shipped, crossFitted: calibrations },
         overallLodo: { ...metrics('leave-one-dataset-out', 'all (pooled)', allLodo), confusion: undefined },
         results,
+        bankCalibration: { options: BANK_CALIBRATION, rows: bank },
       },
       null,
       2,

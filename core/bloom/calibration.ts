@@ -1,4 +1,5 @@
 import type { TextAnalysis } from './features.js';
+import { createRng } from '../random.js';
 import { minimize } from './lbfgs.js';
 
 /**
@@ -214,4 +215,51 @@ export function expectedCalibrationError(confidence: readonly number[], correct:
   let ece = 0;
   for (let b = 0; b < bins; b += 1) if (count[b]! > 0) ece += Math.abs(sumAcc[b]! - sumConf[b]!) / n;
   return ece;
+}
+
+export interface EceNoiseFloor {
+  /** Mean ECE of a perfectly calibrated predictor with these confidences. */
+  mean: number;
+  /** Its 95th percentile: an observed ECE below this is indistinguishable from perfect calibration. */
+  p95: number;
+  /** Share of draws with ECE ≤ `target`: how often a perfect predictor would pass that target here. */
+  atMostTarget: number;
+  target: number;
+  draws: number;
+}
+
+/** Issue 17's target for held-out ECE. */
+export const ECE_TARGET = 0.05;
+
+/**
+ * What ECE a perfectly calibrated predictor would show on a set of this size and confidence
+ * profile: outcomes drawn y ~ Bernoulli(confidence), seeded, `draws` times. ECE is biased upward on
+ * small sets (each bin's accuracy is a noisy estimate), so a figure on 203 rows is only meaningful
+ * against this floor. Deterministic for a given seed.
+ */
+export function eceNoiseFloor(confidence: readonly number[], draws = 200, seed = 1, bins = 10, target = ECE_TARGET): EceNoiseFloor {
+  if (confidence.length === 0) return { mean: 0, p95: 0, atMostTarget: 1, target, draws };
+  const rng = createRng(seed);
+  const n = confidence.length;
+  // Same binning as expectedCalibrationError, done once: per draw only the hits per bin change.
+  const bin = Int32Array.from(confidence, (c) => Math.min(bins - 1, Math.floor(c * bins)));
+  const sumConf = new Float64Array(bins);
+  for (let i = 0; i < n; i += 1) sumConf[bin[i]!]! += confidence[i]!;
+  const hits = new Float64Array(bins);
+  const eces: number[] = [];
+  for (let d = 0; d < draws; d += 1) {
+    hits.fill(0);
+    for (let i = 0; i < n; i += 1) if (rng() < confidence[i]!) hits[bin[i]!]! += 1;
+    let ece = 0;
+    for (let b = 0; b < bins; b += 1) ece += Math.abs(hits[b]! - sumConf[b]!) / n;
+    eces.push(ece);
+  }
+  eces.sort((a, b) => a - b);
+  return {
+    mean: eces.reduce((a, b) => a + b, 0) / draws,
+    p95: eces[Math.min(draws - 1, Math.ceil(0.95 * draws) - 1)]!,
+    atMostTarget: eces.filter((e) => e <= target).length / draws,
+    target,
+    draws,
+  };
 }
