@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FeedbackResultsPayload } from '../../core/contracts/session-contracts.js';
 import { createLogger } from '../../observability/logger.js';
 import { FeedbackBatcher } from '../../workers/processors/feedback-loop/feedback-batcher.js';
@@ -143,6 +144,46 @@ describe('results jobs share one batch', () => {
     const again = await Promise.all(payloads.map((payload) => batcher.apply(pendingResults(payload, context()))));
     expect(again).toEqual(results);
     expect(await storedState('bat')).toEqual(batched);
+  });
+
+  it('a learner changed between the batch\'s read and its lock: computed again under the lock, as one by one', async () => {
+    await seedQuestionBank(system.services.db, 'seq2-q', 20);
+    await seedQuestionBank(system.services.db, 'bat2-q', 20);
+    const prior: Planned[] = [{ sessionId: 'r0', userId: 'n1', questions: range(0, 10) }];
+    const planned: Planned[] = [
+      { sessionId: 'r1', userId: 'n1', questions: range(5, 15) },
+      { sessionId: 'r2', userId: 'n2', questions: range(10, 20) },
+    ];
+    // Another writer's change to n1's model (as a job of n1 in another process would make).
+    const change = sql`UPDATE learners SET state = jsonb_set(state, '{skill}', '0.75'), skill = 0.75`;
+
+    const oneByOne = new FeedbackBatcher(system.services);
+    const [r0, ...rest] = await sessions('seq2', [...prior, ...planned]);
+    await oneByOne.apply(pendingResults(r0!, context()));
+    await sql`${change} WHERE user_id = 'seq2-n1'`.execute(system.services.db);
+    for (const payload of rest) await oneByOne.apply(pendingResults(payload, context()));
+
+    const batcher = new FeedbackBatcher(system.services);
+    const [b0, ...payloads] = await sessions('bat2', [...prior, ...planned]);
+    await batcher.apply(pendingResults(b0!, context()));
+    // n1's row is held while the batch reads and computes; it is changed once the batch waits for it.
+    let applied: Promise<unknown> | undefined;
+    await system.services.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM learners WHERE user_id = 'bat2-n1' FOR UPDATE`.execute(trx);
+      applied = Promise.all(payloads.map((payload) => batcher.apply(pendingResults(payload, context()))));
+      await vi.waitFor(
+        async () => {
+          const [w] = await system.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          expect(w.n).toBe(1);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      await sql`${change} WHERE user_id = 'bat2-n1'`.execute(trx);
+    });
+    await applied;
+    expect(batcher.flushes).toBe(2);
+    expect(batcher.recomputed).toBe(1);
+    expect(await storedState('bat2')).toEqual(await storedState('seq2'));
   });
 
   it('a session that fails in a batch fails alone; the others are applied', async () => {

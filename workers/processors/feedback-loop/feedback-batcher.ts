@@ -80,6 +80,8 @@ export class FeedbackBatcher {
   /** Batches flushed so far, and sessions applied by a batch's own transaction (tests check that concurrent jobs shared one). */
   flushes = 0;
   batchedSessions = 0;
+  /** Batches whose guesses failed under the lock and were computed again there (the slow path). */
+  recomputed = 0;
 
   constructor(private readonly services: WorkerServices) {
     this.batcher = new MicroBatcher({
@@ -171,6 +173,7 @@ export class FeedbackBatcher {
       let updates: Array<SessionUpdate | undefined> = guesses;
       const holds = sessions.every(({ prep }, n) => active[n] && guessHolds(prep, active[n], locked[n]!.fresh));
       if (!holds) {
+        this.recomputed += 1;
         // Slow path: the sessions whose guess failed read again under the lock, and every session
         // is computed again in order (its predecessors' item changes may have changed).
         const reads: Array<ModelReads | undefined> = [];
