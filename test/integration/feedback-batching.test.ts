@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FeedbackResultsPayload } from '../../core/contracts/session-contracts.js';
 import { createLogger } from '../../observability/logger.js';
@@ -106,6 +106,29 @@ async function storedState(universe: string): Promise<unknown> {
   return normal(tables);
 }
 
+/**
+ * Holds `userId`'s learner row while `start` runs a batch, so the batch reads and computes and then
+ * waits for the row at its lock; `change` is made in the holding transaction once it waits. Resolves
+ * with what `start` resolves to, after the change has committed.
+ */
+async function whileBatchWaitsFor<T>(userId: string, change: RawBuilder<unknown>, start: () => Promise<T>): Promise<T> {
+  let started: Promise<T> | undefined;
+  await system.services.db.transaction().execute(async (trx) => {
+    await sql`SELECT 1 FROM learners WHERE user_id = ${userId} FOR UPDATE`.execute(trx);
+    started = start();
+    started.catch(() => {}); // settled by the caller
+    await vi.waitFor(
+      async () => {
+        const [w] = await system.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(w.n).toBe(1);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    await change.execute(trx);
+  });
+  return started as Promise<T>;
+}
+
 describe('results jobs share one batch', () => {
   it('concurrent sessions land in one batch and leave exactly what applying them one by one leaves', async () => {
     // A learner with a model already (l2), first sessions (l1, l3, l4), sessions of different
@@ -166,21 +189,9 @@ describe('results jobs share one batch', () => {
     const batcher = new FeedbackBatcher(system.services);
     const [b0, ...payloads] = await sessions('bat2', [...prior, ...planned]);
     await batcher.apply(pendingResults(b0!, context()));
-    // n1's row is held while the batch reads and computes; it is changed once the batch waits for it.
-    let applied: Promise<unknown> | undefined;
-    await system.services.db.transaction().execute(async (trx) => {
-      await sql`SELECT 1 FROM learners WHERE user_id = 'bat2-n1' FOR UPDATE`.execute(trx);
-      applied = Promise.all(payloads.map((payload) => batcher.apply(pendingResults(payload, context()))));
-      await vi.waitFor(
-        async () => {
-          const [w] = await system.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-          expect(w.n).toBe(1);
-        },
-        { timeout: 10_000, interval: 20 },
-      );
-      await sql`${change} WHERE user_id = 'bat2-n1'`.execute(trx);
-    });
-    await applied;
+    await whileBatchWaitsFor('bat2-n1', sql`${change} WHERE user_id = 'bat2-n1'`, () =>
+      Promise.all(payloads.map((payload) => batcher.apply(pendingResults(payload, context())))),
+    );
     expect(batcher.flushes).toBe(2);
     expect(batcher.recomputed).toBe(1);
     expect(await storedState('bat2')).toEqual(await storedState('seq2'));
@@ -214,5 +225,28 @@ describe('results jobs share one batch', () => {
     expect(applications.map((a) => a.session_id)).toEqual(['bat-f1', 'bat-f4']);
     const [learners] = await system.query(`SELECT count(*)::int AS n FROM learners WHERE user_id IN ('bat-m1', 'bat-m4') AND (state->>'answers')::int = 10`);
     expect(learners.n).toBe(2);
+  });
+
+  it('a learner erased while its batch waits for the lock fails alone; nothing is recorded for it', async () => {
+    const batcher = new FeedbackBatcher(system.services);
+    const [p0, ...payloads] = await sessions('bat', [
+      { sessionId: 'e0', userId: 'k1', questions: range(0, 10), answered: 2 },
+      { sessionId: 'e1', userId: 'k1', questions: range(0, 10) },
+      { sessionId: 'e2', userId: 'k2', questions: range(0, 10) },
+    ]);
+    await batcher.apply(pendingResults(p0!, context()));
+    const outcomes = await whileBatchWaitsFor('bat-k1', sql`UPDATE learners SET deleted_at = now() WHERE user_id = 'bat-k1'`, () =>
+      Promise.allSettled(payloads.map((payload) => batcher.apply(pendingResults(payload, context())))),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled']);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason)).toContain('has been erased');
+    expect(batcher.recomputed).toBe(1);
+    const attempts = await system.query(`SELECT session_id, count(*)::int AS n FROM attempts WHERE session_id IN ('bat-e0', 'bat-e1', 'bat-e2') GROUP BY session_id ORDER BY session_id`);
+    expect(attempts).toEqual([
+      { session_id: 'bat-e0', n: 2 },
+      { session_id: 'bat-e2', n: 10 },
+    ]);
+    const [k1] = await system.query(`SELECT (state->>'answers')::int AS answers, deleted_at IS NOT NULL AS erased FROM learners WHERE user_id = 'bat-k1'`);
+    expect(k1).toEqual({ answers: 2, erased: true });
   });
 });
