@@ -48,3 +48,15 @@ export function poolOf(db: Db): pg.Pool {
   if (!pool) throw new Error('this Db was not made by createDatabase (no pg pool known)');
   return pool;
 }
+
+/**
+ * Postgres that is down or going away: errors from the pg driver or its pool (ECONNREFUSED looks
+ * the same for both servers, so the origin decides), or the server's own shutdown messages. The
+ * ingress answers 503 for these; a worker batch does not retry its sessions one by one against them.
+ */
+export function isDatabaseUnavailable(error: Error): boolean {
+  if (/[\\/]node_modules[\\/](pg|pg-pool)[\\/]/.test(error.stack ?? '') && /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
+    return true;
+  }
+  return /the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command|Connection terminated unexpectedly|timeout exceeded when trying to connect/i.test(error.message);
+}

@@ -30,7 +30,10 @@ export async function recordDecisionWriteLatency(redis: Redis | Cluster, prefix:
   const values = typeof ms === 'number' ? [ms] : ms;
   if (values.length === 0) return;
   const perBucket = new Map<number, number>();
-  for (const v of values) perBucket.set(bucketOf(v), (perBucket.get(bucketOf(v)) ?? 0) + 1);
+  for (const v of values) {
+    const bucket = bucketOf(v);
+    perBucket.set(bucket, (perBucket.get(bucket) ?? 0) + 1);
+  }
   const key = minuteKey(prefix, Math.floor(atMs / 60_000));
   const pipeline = redis.pipeline();
   for (const [bucket, count] of perBucket) pipeline.hincrby(key, String(bucket), count);

@@ -107,7 +107,11 @@ export const configSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[\w{}:.-]{1,64}$/, 'letters, digits, {}:._- only').default('learnloop'),
   CONCURRENCY_QUESTION_VALIDATION: positiveInt.optional(),
   CONCURRENCY_SESSION_GENERATION: positiveInt.default(8),
-  CONCURRENCY_FEEDBACK_LOOP: positiveInt.default(8),
+  // A results job mostly waits for its batch (workers/processors/feedback-loop/feedback-batcher.ts),
+  // so concurrency is how many sessions one worker gathers into a batch: at 8 the bench's batches held
+  // ~4 sessions (7.0 ms CPU a session), at 32 ~9 (4.2–5.2 ms; bench/README.md). Re-plans run alone,
+  // one transaction each, and wait for a pool connection when more than PG_POOL_SIZE run at once.
+  CONCURRENCY_FEEDBACK_LOOP: positiveInt.default(32),
   // High on purpose: a `record` job only waits for its trace's batch to commit, so concurrency is
   // how many jobs' traces one worker gathers into a batch (workers/processors/decision-insights).
   // 64 measured as fast as 200 for multi-trace jobs at a quarter of the latency and memory (bench/insights.ts).

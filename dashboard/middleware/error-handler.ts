@@ -1,20 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../../db/database.js';
 import type { Logger } from '../../observability/logger.js';
 import { InvalidPayloadError } from '../../pipelines/producer.js';
 import { QueueUnavailableError } from '../../pipelines/redis-connection.js';
 import { HttpError, issueDetails, sendError } from '../http-error.js';
-
-/**
- * Postgres that is down or going away: errors from the pg driver or its pool (ECONNREFUSED looks
- * the same for both servers, so the origin decides), or the server's own shutdown messages.
- */
-export function isDatabaseUnavailable(error: Error): boolean {
-  if (/[\\/]node_modules[\\/](pg|pg-pool)[\\/]/.test(error.stack ?? '') && /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect/i.test(error.message)) {
-    return true;
-  }
-  return /the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command|Connection terminated unexpectedly|timeout exceeded when trying to connect/i.test(error.message);
-}
 
 /**
  * A Redis that is down shows up as these; the ingress answers 503 at once instead of hanging. On

@@ -84,9 +84,10 @@ const UNIQUE_VIOLATION = '23505';
  */
 export async function copyDecisionInsights(db: Db, traces: readonly DecisionTrace[]): Promise<Set<string>> {
   if (traces.length === 0) return new Set();
-  const userIds = [...new Set(traces.flatMap((t) => (t.userId === undefined ? [] : [t.userId])))];
+  const userIds = new Set<string>();
+  for (const t of traces) if (t.userId !== undefined) userIds.add(t.userId);
   const rows = decisionInsightCopyRows(traces);
-  if (rows === undefined || (await anyLearnerErased(db, userIds))) return insertDecisionInsights(db, traces);
+  if (rows === undefined || (await anyLearnerErased(db, [...userIds]))) return insertDecisionInsights(db, traces);
   const client = await poolOf(db).connect();
   try {
     await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY decision_insights (${DECISION_INSIGHT_COPY_COLUMNS}) FROM STDIN`)));

@@ -22,11 +22,12 @@ export async function loadLearner(db: Db, userId: string): Promise<LearnerRead> 
   return readLearnerRow(row);
 }
 
-/** A learner's first row (the initial model); nothing if it exists. The feedback loop then locks it (lockLearnerAndRecordAnswers). */
-export async function insertLearnerIfMissing(trx: Db, userId: string): Promise<void> {
+/** Learners' first rows (the initial model); nothing for those that exist. The feedback loop then locks them (lockLearnersAndRecordAnswers). */
+export async function insertLearnersIfMissing(trx: Db, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
   await trx
     .insertInto('learners')
-    .values({ user_id: userId, state: JSON.stringify(createLearnerState(userId)) })
+    .values(userIds.map((userId) => ({ user_id: userId, state: JSON.stringify(createLearnerState(userId)) })))
     .onConflict((oc) => oc.column('user_id').doNothing())
     .execute();
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../../../app/free-port.js';
-import { isDatabaseUnavailable } from '../../../dashboard/middleware/error-handler.js';
+import { isDatabaseUnavailable } from '../../../db/database.js';
 
 /**
  * With Postgres down, the 503 named the job queue: ECONNREFUSED was taken for Redis. The error a

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { decisionTraceSchema, recordTracesPayloadSchema } from '../../../core/contracts/decision-trace.js';
 
 // Found by `npm run fuzz -- --runs 1000 --seed 23`: a decision-insights/record job sent straight to
@@ -42,5 +43,25 @@ describe('decision traces refuse what the jsonb store cannot hold', () => {
 
   it('keeps paired surrogates (emoji) and escaped-looking text', () => {
     expect(decisionTraceSchema.safeParse({ ...trace, inputs: { note: 'well done 🎉', raw: '\\u0000 as text' } }).success).toBe(true);
+  });
+});
+
+describe('decision trace schemas are compiled', () => {
+  // z.compile hands a schema it cannot compile back unchanged, silently: still correct, but every
+  // trace would go through the runtime parser again (~4× its CPU; bench/README.md). Strict
+  // compilation throws instead, so a change to these schemas that loses the fast path fails here.
+  it.each([
+    ['decisionTraceSchema', decisionTraceSchema],
+    ['recordTracesPayloadSchema', recordTracesPayloadSchema],
+  ])('%s compiles', (_name, schema) => {
+    expect(() => z.compile(schema, { strict: true })).not.toThrow();
+  });
+
+  it('parses into a fresh object with unknown keys dropped, as the runtime parser does', () => {
+    const input = { ...trace, extra: 1, inputs: { ...trace.inputs } };
+    const parsed = decisionTraceSchema.parse(input);
+    expect(parsed).not.toBe(input);
+    expect(parsed).toEqual(trace);
+    expect(recordTracesPayloadSchema.parse({ traces: [input], more: true })).toEqual({ traces: [trace] });
   });
 });

@@ -125,4 +125,35 @@ describe('MicroBatcher', () => {
     const outcomes = await Promise.allSettled([1, 2].map((i) => batcher.add(i)));
     expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
   });
+  it('addMany: one promise for several items, split across batches like adds, results in order', async () => {
+    const { batcher, flushed } = echoBatcher({ maxItems: 3, maxWaitMs: 60_000, maxConcurrentFlushes: 2 });
+    const single = batcher.add(0);
+    const many = batcher.addMany([1, 2, 3, 4, 5]);
+    await expect(single).resolves.toBe(0);
+    await expect(many).resolves.toEqual([1, 2, 3, 4, 5]);
+    // Added in one tick: they fill batches in order, as six adds would.
+    expect(flushed).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    await expect(batcher.addMany([])).resolves.toEqual([]);
+  });
+
+  it('addMany rejects when any batch holding one of its items fails, and counts its items in the gauge', async () => {
+    let pending = 0;
+    const batcher = new MicroBatcher<number, number>({
+      maxItems: 2,
+      maxWaitMs: 0,
+      maxConcurrentFlushes: 4,
+      flush: async (items) => {
+        if (items.includes(3)) throw new Error('database went away');
+        return items;
+      },
+      onPendingChange: (d) => (pending += d),
+    });
+    await expect(batcher.addMany([1, 2, 3, 4, 5])).rejects.toThrow('database went away');
+    await tick(5);
+    expect(pending).toBe(0);
+    await expect(batcher.addMany([6, 7])).resolves.toEqual([6, 7]);
+  });
 });

@@ -124,10 +124,13 @@ export class TraceWriter {
   async writeMany(traces: readonly DecisionTrace[], log: Logger): Promise<number> {
     const since = performance.now();
     const warm = worthWarming(traces);
-    const outcomes = await Promise.all(traces.map((trace, i) => this.batcher.add({ trace, log, since, warm: warm[i]! })));
-    const failed = outcomes.find((o) => o instanceof Error);
-    if (failed) throw failed;
-    return outcomes.filter((o) => o === true).length;
+    const outcomes = await this.batcher.addMany(traces.map((trace, i) => ({ trace, log, since, warm: warm[i]! })));
+    let stored = 0;
+    for (const outcome of outcomes) {
+      if (outcome instanceof Error) throw outcome;
+      if (outcome) stored++;
+    }
+    return stored;
   }
 
   /**
@@ -156,10 +159,15 @@ export class TraceWriter {
     const cached: { decisionId: string; json: string }[] = [];
     const stored = copy ? [] : new Array<string>(traces.length);
     const months = new Set<string>();
+    let lastMonth = '';
     traces.forEach((t, i) => {
       const canonical = CANONICAL_INSTANT.test(t.createdAt);
       const iso = canonical ? t.createdAt : new Date(t.createdAt).toISOString();
-      months.add(`${iso.slice(0, 7)}-01`); // iso is UTC: its month is the partition's
+      // iso is UTC: its month is the partition's. A batch's traces mostly share one.
+      if (lastMonth === '' || !iso.startsWith(lastMonth)) {
+        lastMonth = iso.slice(0, 7);
+        months.add(`${lastMonth}-01`);
+      }
       if (copy && !batch[i]!.warm) return;
       const json = JSON.stringify(canonical ? t : { ...t, createdAt: iso });
       if (batch[i]!.warm) cached.push({ decisionId: t.decisionId, json });
@@ -181,8 +189,11 @@ export class TraceWriter {
     const ended = performance.now();
     decisionWriteBatchSeconds.observe({ outcome: 'stored' }, (ended - started) / 1000);
     decisionWriteBatchRows.observe(batch.length);
-    const latenciesMs = batch.map((p) => ended - p.since);
-    for (const ms of latenciesMs) storedWriteSeconds.observe(ms / 1000);
+    const latenciesMs = new Array<number>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      latenciesMs[i] = ended - batch[i]!.since;
+      storedWriteSeconds.observe(latenciesMs[i]! / 1000);
+    }
 
     // Only what this batch stored is warmed (and of that, what its job picked: worthWarming): a
     // duplicate was warmed when first stored, and a trace about an erased learner is neither
