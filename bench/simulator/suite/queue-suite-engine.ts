@@ -6,8 +6,10 @@
  * real PostgreSQL. The simulated clock is the system's injected clock, set before each job; the
  * runner calls the port one job at a time.
  */
+import { appendFileSync } from 'node:fs';
 import { QueueEvents } from 'bullmq';
 import type { System } from '../../../app/system.js';
+import { jobIds } from '../../../core/contracts/ids.js';
 import type { FeedbackResultsResult, GenerateSessionResult } from '../../../core/contracts/session-contracts.js';
 import { storeSimulatedBank } from '../store-bank.js';
 import type { PolicyPort } from './run-suite.js';
@@ -21,10 +23,20 @@ export class QueueSuiteEngine implements PolicyPort {
   private events?: { generate: QueueEvents; feedback: QueueEvents };
   private nextRecalibration = -Infinity;
 
+  /**
+   * `log`: a file that gets one JSON line per job (what it was asked, what it answered), so two
+   * runs can be compared job by job (`diff`). `salt`: appended to the session ids, which seed the
+   * composer: another salt, another draw of the same world (the spread between runs, reproducibly).
+   */
   constructor(
     private readonly system: System,
     private readonly clock: { value: number },
+    private readonly options: { log?: string; salt?: string } = {},
   ) {}
+
+  private record(line: Record<string, unknown>): void {
+    if (this.options.log) appendFileSync(this.options.log, `${JSON.stringify(line)}\n`);
+  }
 
   private async ready(): Promise<{ generate: QueueEvents; feedback: QueueEvents }> {
     if (!this.events) {
@@ -55,7 +67,8 @@ export class QueueSuiteEngine implements PolicyPort {
     this.clock.value = now;
     const producer = this.system.services.producer;
     const jobId = await producer.send('feedback-loop', 'recalibrate', {});
-    await (await producer.queue('feedback-loop').getJob(jobId))!.waitUntilFinished(events.feedback, 60_000);
+    const result: unknown = await (await producer.queue('feedback-loop').getJob(jobId))!.waitUntilFinished(events.feedback, 60_000);
+    this.record({ job: 'recalibrate', now, result });
   }
 
   async start(learner: TruthLearner, sessionId: string, now: number, available: readonly TruthItem[]) {
@@ -63,13 +76,19 @@ export class QueueSuiteEngine implements PolicyPort {
     await this.store(available);
     this.clock.value = now;
     const producer = this.system.services.producer;
-    const jobId = await producer.send('session-generation', 'generate', {
+    // The session id is fixed in the payload, as the ingress does (POST /api/sessions): without
+    // it the processor derives one from the job's enqueue time (legacyDerivedId), the wall clock,
+    // and the id seeds the composer, so no two runs would ask the same questions.
+    const payload = {
+      sessionId: this.options.salt ? `${sessionId}-${this.options.salt}` : sessionId,
       userId: learner.spec.userId,
       size: 10,
       ...(learner.spec.preferredTypes.length > 0 ? { preferences: { questionTypes: learner.spec.preferredTypes } } : {}),
-    });
+    };
+    const jobId = await producer.send('session-generation', 'generate', payload, { jobId: jobIds.generate(payload.userId, payload.sessionId) });
     const result = (await (await producer.queue('session-generation').getJob(jobId))!.waitUntilFinished(events.generate, 60_000)) as GenerateSessionResult;
     this.sessions.set(sessionId, { id: result.sessionId, answered: 0 });
+    this.record({ job: 'generate', sessionId, now, questions: result.questions.map((q) => [q.questionId, q.predictedSuccess]) });
     return result.questions.map((q) => ({ questionId: q.questionId, predictedSuccess: q.predictedSuccess }));
   }
 
@@ -91,6 +110,14 @@ export class QueueSuiteEngine implements PolicyPort {
       { jobId: `answers-${session.id}-${session.answered}` },
     );
     const result = (await (await producer.queue('feedback-loop').getJob(jobId))!.waitUntilFinished(events.feedback, 60_000)) as FeedbackResultsResult;
+    this.record({
+      job: 'results',
+      sessionId,
+      answer: [a.questionId, a.correct],
+      skill: result.skill,
+      firedRules: result.firedRules,
+      remaining: (result.remaining ?? []).map((q) => [q.questionId, q.predictedSuccess]),
+    });
     return (result.remaining ?? []).map((q) => ({ questionId: q.questionId, predictedSuccess: q.predictedSuccess }));
   }
 
