@@ -48,7 +48,7 @@ export interface AdaptiveConfig {
   trend: {
     /** EWMA weight of the newest residual (correct − P). */
     lambda: number;
-    /** DESIGN.md: optimal difficulty = skill + 0.3 × trend. */
+    /** Optimal difficulty = skill + 0.3 × trend. */
     weight: number;
   };
   flow: { low: number; high: number; center: number };

@@ -20,7 +20,7 @@ export function parseWait(req: Request): number | undefined {
 export const statusUrl = (queue: string, jobId: string) => `/api/jobs/${queue}/${encodeURIComponent(jobId)}`;
 
 /**
- * The enqueue contract of DESIGN.md: 202 `{jobId, queue, statusUrl}`; with `?wait=MS` (≤ 30000)
+ * The enqueue contract (README, "HTTP API"): 202 `{jobId, queue, statusUrl}`; with `?wait=MS` (≤ 30000)
  * 200 `{jobId, result}` once done, 422 if the job failed, 202 if it is not done in time.
  */
 export async function enqueueAndRespond<Q extends QueueName, J extends JobName<Q>>(

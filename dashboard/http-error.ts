@@ -14,7 +14,7 @@ export class HttpError extends Error {
   }
 }
 
-/** The uniform error body of DESIGN.md; never a stack trace. */
+/** The uniform error body (README, "HTTP API"); never a stack trace. */
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown): void {
   sendJson(res, status, { error: { code, message, ...(details === undefined ? {} : { details }) } });
 }

@@ -4,7 +4,7 @@
  * same bank, same random streams). Sessions run round-robin (every learner's 1st session, then
  * every learner's 2nd, …) so shared item ratings evolve the way they would with concurrent users.
  *
- * Flow state = a session's success rate within [0.70, 0.85] (DESIGN.md). With 10 questions that
+ * Flow state = a session's success rate within [0.70, 0.85]. With 10 questions that
  * means 7 or 8 right, so even a perfect-information policy that targets P = 0.775 reaches only
  * ~0.53 (binomial spread), which is why the oracle is the yardstick.
  */

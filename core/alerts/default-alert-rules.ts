@@ -1,7 +1,7 @@
 import type { AlertRule } from './alert-rule.js';
 
 /**
- * The built-in rules: the seeds' (DESIGN.md: queue depth > 500; decision-write p99 > 500 ms for
+ * The built-in rules: the seeds' (queue depth > 500; decision-write p99 > 500 ms for
  * 2 min, cooldown 5 min, high — as the runbook has it; job error rate > 1%; API latency p50 > 500 ms
  * / > 1 s and p99 > 600 ms; HTTP 5xx > 1% / > 5%; flow-state rate < 20% / < 10%; validation
  * confidence and accuracy; cache hit rate < 60%) plus dead-lettered jobs, a queue nobody serves and

@@ -98,7 +98,7 @@ export const configSchema = z.object({
    * mounts) or `postgres` (the database itself: every process reaches it; README, "Storage").
    */
   BACKUP_STORE: z.enum(['directory', 'postgres']).default('directory'),
-  /** Backups older than this are pruned, except the newest verified one (DESIGN.md: 30 days). */
+  /** Backups older than this are pruned, except the newest verified one (30 days). */
   BACKUP_KEEP_DAYS: positiveInt.max(3650).default(30),
   /** Rows per retention DELETE statement: small batches keep row locks and WAL bursts short. */
   RETENTION_BATCH_SIZE: positiveInt.max(50_000).default(1_000),

@@ -21,7 +21,7 @@ export const sessionGeneratedPayloadSchema = z.object({
 export const sessionCompletedPayloadSchema = z.object({
   /** correct / answers, 0..1. */
   successRate: z.number().min(0).max(1),
-  /** Success rate inside the flow band (DESIGN.md: 70–85%). */
+  /** Success rate inside the flow band (70–85%). */
   flowAchieved: z.boolean(),
   answers: z.number().int().nonnegative(),
   correct: z.number().int().nonnegative(),

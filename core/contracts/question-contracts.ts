@@ -6,7 +6,7 @@ import { bloomScoreSchema } from '../bloom/bloom-score.js';
 export const validatePayloadSchema = z.object({ question: questionInputSchema });
 export type ValidatePayload = z.infer<typeof validatePayloadSchema>;
 
-/** The validation result of DESIGN.md: the Bloom score plus the id the question is stored under. */
+/** The validation result: the Bloom score plus the id the question is stored under. */
 export const validationResultSchema = bloomScoreSchema.extend({ questionId: z.string() });
 export type ValidationResult = z.infer<typeof validationResultSchema>;
 

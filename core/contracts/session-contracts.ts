@@ -1,5 +1,5 @@
 /**
- * Job contracts of the adaptive actors (DESIGN.md): `session-generation/generate`,
+ * Job contracts of the adaptive actors: `session-generation/generate`,
  * `session-generation/learning-plan` and `feedback-loop/results`. The same zod schemas validate
  * HTTP bodies and queue payloads and are published as JSON Schema. Result fields may be added,
  * never renamed; a new payload field stays optional until old jobs have drained.

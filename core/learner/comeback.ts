@@ -1,5 +1,5 @@
 /**
- * Comeback mode (DESIGN.md: accuracy < 60% → comeback mode), made precise:
+ * Comeback mode (accuracy < 60% → comeback mode), made precise:
  * - The learner state keeps the last `enterWindow` (10) outcomes.
  * - Enter when not in comeback, at least `enterMinAnswers` (5) outcomes are known, and accuracy
  *   over them (up to the last 10) is below 0.60.

@@ -1,5 +1,5 @@
 /**
- * The learner profile served by GET /api/users/:userId/profile (DESIGN.md shape):
+ * The learner profile served by GET /api/users/:userId/profile:
  * `{userId, skill, level, trend, streaks: {correct, wrong}, comebackMode, mastery, reviewsDue}`.
  * `reviewsDue` is counted by the caller (a COUNT over review states with due_at ≤ now is cheaper
  * than loading them); `countDueReviews` does the same for states already in memory.

@@ -1,5 +1,5 @@
 /**
- * Real-time streak rules (DESIGN.md): 2 wrong in a row → difficulty −0.5; 3 right in a row → +0.3.
+ * Real-time streak rules: 2 wrong in a row → difficulty −0.5; 3 right in a row → +0.3.
  *
  * Conventions:
  * - `streaks.correct` / `streaks.wrong` are the current run lengths (one of them is always 0

@@ -1,5 +1,5 @@
 /**
- * Learning plans (DESIGN.md), anchored to the learner's current level (level.ts, from skill):
+ * Learning plans, anchored to the learner's current level (level.ts, from skill):
  *
  *   gap = targetLevel − currentLevel, milestones M = max(3, ceil(gap·2))
  *   for i = 0 … M−1, p = (i+1)/M:

@@ -1,5 +1,5 @@
 /**
- * The retention policies of DESIGN.md as data. The sweep (db/retention/sweep-retention.ts) reads
+ * The retention policies (README, "Retention, GDPR and backups") as data. The sweep (db/retention/sweep-retention.ts) reads
  * this table; nothing else hard-codes a retention window.
  *
  * A window is a whole number of days measured back from the sweep's `asOf` instant: the cutoff is

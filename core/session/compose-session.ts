@@ -12,7 +12,7 @@
  *    σ(logit(0.775) − learner shift) inside the flow band [0.70, 0.85] (i.e. [−0.50, +0.39]);
  *    target success = σ(logit(0.775) − flow-curve offset − learner shift), clamped to the band.
  *    The reported target difficulty is θ_c − logit(target success): with no clamping that is
- *    θ_c + 0.3·trend + offsets − logit(0.775), i.e. DESIGN.md's "optimal difficulty = skill +
+ *    θ_c + 0.3·trend + offsets − logit(0.775), i.e. the design's "optimal difficulty = skill +
  *    0.3 × trend", moved to the flow centre instead of P = 0.5.
  * 4. Seats per share by largest remainder (session-mix.ts). Share membership:
  *    - spaced_repetition: the review is due;

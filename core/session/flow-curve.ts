@@ -1,5 +1,5 @@
 /**
- * The flow curve over a session's positions (DESIGN.md: warm-up for the first ~2, build-up, peak
+ * The flow curve over a session's positions (warm-up for the first ~2, build-up, peak
  * at the 70% position, cool-down). Offsets are in logits and are ADDED to the target difficulty,
  * so a negative offset means an easier question.
  *

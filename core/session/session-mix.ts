@@ -1,5 +1,5 @@
 /**
- * The session mix (DESIGN.md): 30% spaced repetition, 25% knowledge gaps, 20% difficulty curve,
+ * The session mix: 30% spaced repetition, 25% knowledge gaps, 20% difficulty curve,
  * 15% learning style, 10% novel content.
  *
  * Rounding: largest remainder (Hamilton). Each share gets floor(size·weight); the seats left over

@@ -4,7 +4,7 @@ import type { Db } from '../database.js';
 import { listDecisionIdsOfLearner } from '../queries/decision-insights.js';
 import { cacheKey } from './cache-keys.js';
 
-/** DESIGN.md cache TTLs: decision insights 300 s. */
+/** Decision insights are cached for 300 s (README, "Read-through cache"). */
 export const DECISION_INSIGHT_CACHE_TTL_SECONDS = 300;
 
 /**

@@ -3,9 +3,9 @@ import { LRUCache } from 'lru-cache';
 import { cacheLookups } from '../../observability/learning-metrics.js';
 import { type CacheFamily, cacheKey, cacheKeyPattern } from './cache-keys.js';
 
-/** DESIGN.md cache TTLs (seconds). */
+/** Cache TTLs per family, in seconds (README, "Read-through cache"). */
 export const cacheTtlSeconds: Record<CacheFamily, number> = { question: 3600, profile: 1800, session: 900, insight: 300 };
-/** DESIGN.md: the in-process L1 holds 500 items for 300 s. */
+/** The in-process L1 holds 500 items for 300 s. */
 export const l1Defaults = { max: 500, ttlMs: 300_000 };
 
 /** Fills L2 only when no invalidation came between the reader's miss and its fill. KEYS: value, generation; ARGV: generation seen, JSON, TTL. */
@@ -25,7 +25,7 @@ export interface ReadThroughCacheOptions {
 }
 
 /**
- * The read-through cache of questions, learner profiles and sessions (DESIGN.md): an in-process L1
+ * The read-through cache of questions, learner profiles and sessions: an in-process L1
  * (LRU, 500 items, 300 s) in front of Redis (L2, the family's TTL), in front of Postgres.
  *
  * Invalidation, at every write path, AFTER the write committed: `invalidate(family, ids)` bumps each

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * The tables every actor of DESIGN.md needs. Unique keys are what make processors idempotent
+ * The tables every actor needs. Unique keys are what make processors idempotent
  * under at-least-once delivery: each one is named below with the job whose re-run it protects.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -114,7 +114,7 @@ type InsightRow = {
   model_version: string;
 };
 
-/** A stored row in the decision-trace shape of DESIGN.md. */
+/** A stored row in the decision-trace shape (core/contracts/decision-trace.ts). */
 export function toDecisionTrace(row: InsightRow): DecisionTrace {
   return {
     decisionId: row.decision_id,

@@ -62,7 +62,7 @@ export async function pseudonymiseAuditLog(db: Db, userId: string): Promise<numb
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
- * Erasure's immediate part beyond the learner row (DESIGN: "sessions anonymize, analytics remove"):
+ * Erasure's immediate part beyond the learner row ("sessions anonymize, analytics remove": README, "Retention, GDPR and backups"):
  * the learner's sessions are kept for the aggregates but carry the pseudonym, their analytics
  * events (raw and archived) are deleted, and the audit log is pseudonymised.
  */

@@ -138,7 +138,7 @@ function reviewOf(evidence: Record<string, unknown>): { needsReview: boolean; ru
   };
 }
 
-/** A stored validation row in the result shape of DESIGN.md. */
+/** A stored validation row in the validation result's shape (core/contracts/question-contracts.ts). */
 export function toValidationResult(row: StoredValidation) {
   return {
     questionId: row.question_id,

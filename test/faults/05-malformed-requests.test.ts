@@ -25,7 +25,7 @@ afterAll(async () => {
   await system?.close();
 });
 
-/** Endpoints of DESIGN.md that take a JSON body with required fields (those that exist now). */
+/** Endpoints of the HTTP contract (dashboard/openapi.ts) that take a JSON body with required fields (those that exist now). */
 const bodyRoutes = [
   'POST /api/questions/validate',
   'POST /api/questions/import',

@@ -23,7 +23,7 @@ afterAll(async () => {
   await system?.close();
 });
 
-/** Operator routes of DESIGN.md: if one of these exists, it must demand an operator key. */
+/** Operator routes of the HTTP contract (README "HTTP API", dashboard/openapi.ts): if one of these exists, it must demand an operator key. */
 const designOperatorRoutes = [
   /^GET \/api\/analytics\//,
   /^GET \/api\/alerts\//,

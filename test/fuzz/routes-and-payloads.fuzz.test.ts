@@ -15,7 +15,7 @@ import { deeplyNestedText, fromJsonSchema, hostileJson, hostileString, mutatedJs
 import { fuzzPropertyTimeoutMs, fuzzRuns, fuzzSeed } from './support/fuzz-config.js';
 
 /**
- * The generated fuzz suite (issue 18; DESIGN convention 12): requests for every route the router
+ * The generated fuzz suite (issue 18): requests for every route the router
  * has — read from the router stack, so tomorrow's routes are fuzzed without being listed — and
  * payloads for every job in the registry, built from the registry's own schemas and made hostile.
  *

@@ -3,7 +3,7 @@ import { loadDefaultModel } from '../../core/bloom/model.js';
 import { scoreQuestion } from '../../core/bloom/score-question.js';
 import { questionContentHash } from '../../core/contracts/question-contracts.js';
 import { recalibrateDifficulties } from '../../db/queries/difficulty-mappings.js';
-import { saveValidatedQuestions } from '../../db/queries/questions.js';
+import { getQuestionWithLatestValidation, saveValidatedQuestions } from '../../db/queries/questions.js';
 import { type TestSystem, startTestSystem } from '../support/test-system.js';
 
 let system: TestSystem;
@@ -32,6 +32,9 @@ afterAll(async () => {
 
 describe('level → difficulty recalibration (feedback-loop/recalibrate)', () => {
   it('learns the bank’s scale and offset, moves unanswered items the whole way, and is idempotent', async () => {
+    // GET /api/questions/:id's read: through the cache, which now holds the rating from before the fit.
+    const readCached = (id: string) => system.services.cache.get('question', id, () => getQuestionWithLatestValidation(system.services.db, id));
+    expect((await readCached('rc-5-1'))!.rating).toBeCloseTo(2, 9);
     const jobId = await system.services.producer.send('feedback-loop', 'recalibrate', {});
     const status = await system.jobStatus(`/api/jobs/feedback-loop/${encodeURIComponent(jobId)}`);
     expect(status.state).toBe('completed');
@@ -45,6 +48,8 @@ describe('level → difficulty recalibration (feedback-loop/recalibrate)', () =>
     // An unanswered level-5 item now sits at the learned prior.
     const [unanswered] = await system.query('SELECT rating FROM questions WHERE id = $1', ['rc-5-1']);
     expect(unanswered.rating).toBeCloseTo(fitted.after.offset + 2 * fitted.after.scale, 6);
+    // The refit cleared the cached questions: the read answers the new rating, not the cached one.
+    expect((await readCached('rc-5-1'))!.rating).toBeCloseTo(unanswered.rating, 9);
 
     const ratings = await system.query('SELECT id, rating FROM questions ORDER BY id');
     const again = await recalibrateDifficulties(system.services.db, settings, new Date());

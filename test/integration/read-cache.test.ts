@@ -101,7 +101,7 @@ describe('no stale read from another process after a write', () => {
 });
 
 describe('the cache itself', () => {
-  it('is read-through: a second read is served from the cache (counted per family), with the DESIGN.md TTL in Redis', async () => {
+  it('is read-through: a second read is served from the cache (counted per family), with the TTL of its family in Redis (README, "Read-through cache")', async () => {
     await get('/api/questions/rc-5');
     await get('/api/questions/rc-5');
     const ttl = await writer.services.redis.ttl(cacheKey(writer.config.QUEUE_PREFIX, 'question', 'rc-5'));

@@ -15,9 +15,9 @@ export interface WebhookNotifierOptions {
   /** QUEUE_PREFIX: processes on one Redis and prefix share the rate limit. */
   prefix: string;
   logger: Logger;
-  /** DESIGN.md: at most 12 messages a minute, cluster-wide. */
+  /** At most 12 messages a minute, cluster-wide. */
   perMinute?: number;
-  /** DESIGN.md: 3 retries after the first attempt. */
+  /** 3 retries after the first attempt. */
   retries?: number;
   /** First retry after this long, doubling each time (500 ms, 1 s, 2 s by default). */
   backoffMs?: number;

@@ -5,7 +5,7 @@ import { type RouteEntry, listRoutes } from '../../../dashboard/route-table.js';
 import { createLogger } from '../../../observability/logger.js';
 import type { TestSystem } from '../../support/test-system.js';
 
-/** Routes anyone may call (DESIGN.md): probes, scrapes and the API description. */
+/** Routes anyone may call (README "HTTP API"): probes, scrapes and the API description. */
 export const publicRoutes = new Set(['GET /healthz', 'GET /readyz', 'GET /health', 'GET /ready', 'GET /metrics', 'GET /openapi.json']);
 
 /**

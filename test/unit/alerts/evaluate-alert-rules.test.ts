@@ -167,7 +167,7 @@ describe('alert state machine', () => {
 });
 
 describe('rules as data', () => {
-  it('the defaults carry DESIGN.md thresholds and validate', () => {
+  it('the defaults carry the documented thresholds (README, "Observability") and validate', () => {
     const byId = Object.fromEntries(applyRuleOverrides(defaultAlertRules).map((r) => [r.id, r]));
     expect(byId['queue-depth-high']).toMatchObject({ metric: 'queue_depth', operator: '>', threshold: 500 });
     expect(byId['decision-write-p99-high']).toMatchObject({ metric: 'decision_write_p99_ms', threshold: 500 });

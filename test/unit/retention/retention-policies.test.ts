@@ -3,7 +3,7 @@ import { maintenanceDirs } from '../../../core/retention/maintenance-dirs.js';
 import { firstKeptDay, purgeDueAt, retentionCutoff, retentionPolicies } from '../../../core/retention/retention-policies.js';
 
 describe('retention policies', () => {
-  it('carries the windows of DESIGN.md', () => {
+  it('carries the documented retention windows (README, "Retention, GDPR and backups")', () => {
     const days = Object.fromEntries(retentionPolicies.map((p) => [p.table, p.days]));
     expect(days).toEqual({
       sessions: 30,

@@ -30,7 +30,7 @@ export const learningPlanProcessor = defineProcessor('session-generation', 'lear
       createdAt: createdAt.toISOString(),
       inputs: { currentLevel, targetLevel: payload.targetLevel, days: payload.days },
       outputs: { planId, milestones: plan.milestones.length, gap: plan.gap },
-      modelVersion: 'learning-plan-1 (DESIGN.md milestone formula)',
+      modelVersion: 'learning-plan-1 (milestone formula)',
     },
   ]);
   return { planId, currentLevel: plan.currentLevel, targetLevel: plan.targetLevel, milestones: plan.milestones };
