@@ -159,15 +159,10 @@ export class TraceWriter {
     const cached: { decisionId: string; json: string }[] = [];
     const stored = copy ? [] : new Array<string>(traces.length);
     const months = new Set<string>();
-    let lastMonth = '';
     traces.forEach((t, i) => {
       const canonical = CANONICAL_INSTANT.test(t.createdAt);
       const iso = canonical ? t.createdAt : new Date(t.createdAt).toISOString();
-      // iso is UTC: its month is the partition's. A batch's traces mostly share one.
-      if (lastMonth === '' || !iso.startsWith(lastMonth)) {
-        lastMonth = iso.slice(0, 7);
-        months.add(`${lastMonth}-01`);
-      }
+      months.add(`${iso.slice(0, 7)}-01`); // iso is UTC: its month is the partition's
       if (copy && !batch[i]!.warm) return;
       const json = JSON.stringify(canonical ? t : { ...t, createdAt: iso });
       if (batch[i]!.warm) cached.push({ decisionId: t.decisionId, json });
