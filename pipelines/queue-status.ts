@@ -1,3 +1,4 @@
+import { Job, type JobState, type Queue } from 'bullmq';
 import type { Producer } from './producer.js';
 import type { QueueName } from './registry.js';
 
@@ -30,4 +31,19 @@ export async function readQueueStatus(producer: Producer): Promise<QueueStatus[]
       };
     }),
   );
+}
+
+/**
+ * A job by an id a client gave, with its state; undefined if there is none. The one way routes read
+ * a job by such an id. State first, for two reasons: a job that finishes between the two reads is
+ * not reported 'completed' without the result it did not yet have; and DANGER — BullMQ keeps its
+ * own keys beside the job hashes (`<queue>:id`, the id counter; `:events`, `:meta`, `:wait`, …), so
+ * `Job.fromId` with the id "id" or "events" reads one of those and fails (WRONGTYPE, a 500). Such an
+ * id is in none of the queue's state sets, so it is 'unknown' and never read as a job.
+ */
+export async function findJob(queue: Queue, jobId: string): Promise<{ job: Job; state: JobState } | undefined> {
+  const state = await queue.getJobState(jobId);
+  if (state === 'unknown') return undefined;
+  const job = await Job.fromId(queue, jobId);
+  return job ? { job, state } : undefined;
 }

@@ -1,4 +1,3 @@
-import { Job } from 'bullmq';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
@@ -6,6 +5,7 @@ import { jobIds } from '../../core/contracts/ids.js';
 import { recordAudit } from '../../db/queries/audit-log.js';
 import { eraseLearner } from '../../db/queries/learner-erasure.js';
 import { findLearnerExport } from '../../db/queries/learner-exports.js';
+import { findJob } from '../../pipelines/queue-status.js';
 import { enqueueAndRespond, parseWait } from '../enqueue-response.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
@@ -38,8 +38,8 @@ export function gdprRoutes(ctx: IngressContext): Router {
     // From Postgres: whichever worker built the bundle, every ingress can hand it over.
     const bundle = await findLearnerExport(ctx.db, userId, exportId, ctx.now());
     if (!bundle) {
-      const job = await Job.fromId(ctx.producer.queue('retention-cleanup'), exportId);
-      const state = job && job.name === 'gdpr-export' && (job.data as { userId?: string }).userId === userId ? await job.getState() : undefined;
+      const found = await findJob(ctx.producer.queue('retention-cleanup'), exportId);
+      const state = found && found.job.name === 'gdpr-export' && (found.job.data as { userId?: string }).userId === userId ? found.state : undefined;
       if (state && state !== 'completed' && state !== 'failed') throw new HttpError(409, 'not_ready', `export ${exportId} is ${state}; try again shortly`);
       throw new HttpError(404, 'not_found', `no export ${exportId} for learner ${userId} (never made, or removed after 7 days)`);
     }

@@ -1,6 +1,6 @@
-import { Job } from 'bullmq';
 import { Router } from 'express';
 import { z } from 'zod';
+import { findJob } from '../../pipelines/queue-status.js';
 import { type QueueName, isQueueName } from '../../pipelines/registry.js';
 import { HttpError, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
@@ -24,12 +24,9 @@ export function jobRoutes(ctx: IngressContext): Router {
     if (operatorOnlyQueues.has(queue) && req.caller?.scope !== 'operator') {
       throw new HttpError(403, 'forbidden', `jobs of ${queue} need an operator key`);
     }
-    // State first, then the job: a job that finishes between two reads must not be reported as
-    // 'completed' with the result it did not yet have when its hash was read.
-    const bullQueue = ctx.producer.queue(queue);
-    const state = await bullQueue.getJobState(jobId);
-    const job = state === 'unknown' ? undefined : await Job.fromId(bullQueue, jobId);
-    if (!job) throw new HttpError(404, 'not_found', `no job ${jobId} in ${queue}`);
+    const found = await findJob(ctx.producer.queue(queue), jobId);
+    if (!found) throw new HttpError(404, 'not_found', `no job ${jobId} in ${queue}`);
+    const { job, state } = found;
     res.json({
       id: job.id,
       queue,

@@ -68,6 +68,15 @@ describe('GDPR export', () => {
     // A producer key may not download; an unknown export is a 404.
     expect((await system.request(result.downloadUrl)).status).toBe(403);
     expect((await system.request('/api/users/alice/export/nope', operator)).status).toBe(404);
+    // Found by `npm run fuzz -- --runs 2000 --seed 61`: an export id naming one of BullMQ's own keys
+    // (the id counter, made by a job added without an id; the events stream) was read as a job: 500.
+    const counted = await queue().add('sweep', { asOf: now.toISOString() }, { delay: DAY });
+    for (const reserved of ['id', 'events', 'meta']) {
+      const res = await system.request(`/api/users/alice/export/${reserved}`, operator);
+      expect(res.status, reserved).toBe(404);
+      expect((await system.request(`/api/jobs/retention-cleanup/${reserved}`, operator)).status, reserved).toBe(404);
+    }
+    await counted.remove();
 
     const audit = await listAudit(system.services.db, { target: 'alice' });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['gdpr.export.completed', 'gdpr.export.downloaded']));
