@@ -4,7 +4,7 @@ import type { QuestionInput } from '../../core/bloom/question-input.js';
 import type { AnalyticsEvent } from '../../core/contracts/analytics-events.js';
 import { priorDifficulty } from '../../core/learner/difficulty-calibration.js';
 import { loadMappings, mappingFor } from './difficulty-mappings.js';
-import type { Db } from '../database.js';
+import { type Db, PREPARED } from '../database.js';
 
 export interface QuestionToStore {
   id: string;
@@ -74,7 +74,7 @@ export async function storeValidations(db: Db, questions: readonly QuestionToSto
       occurred_at: e.occurredAt,
     })),
   );
-  await sql`
+  await sql`${PREPARED}
     WITH q AS (
       INSERT INTO questions (id, content_hash, text, type, difficulty, category_id, learning_objective, options, answer, rating)
       SELECT id, content_hash, text, type, difficulty, category_id, learning_objective, options, answer, rating
