@@ -8,8 +8,9 @@ import { HttpError } from '../http-error.js';
  * up. The lookup needs no constant-time comparison: what it could leak is how close the presented
  * key's digest is to a known one, which says nothing about the key (finding a key whose digest
  * shares a prefix with another's is a preimage search). A key that matched is then remembered as
- * presented (KeyRing.matched): a Map lookup compares strings only on a hash match, and V8 seeds its
- * string hashes per process, so an unknown key learns nothing from it either.
+ * presented (KeyRing.matched): a Map lookup compares characters only with an entry whose string
+ * hash equals the presented key's, and a guess cannot aim at a hash it never sees, so timing tells
+ * a guesser no more than the 401 does.
  */
 export interface Caller {
   scope: ApiKeyScope;
