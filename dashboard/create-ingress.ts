@@ -99,7 +99,10 @@ export function createIngress(ingressCtx: IngressContext): Ingress {
   everyRequest.push(audit);
   app.use(inSequence(everyRequest));
 
-  for (const routes of routeModules) app.use(routes(ctx));
+  // Each module adds its routes to the app's own router, in mount order, rather than being mounted
+  // as a router of its own: a request then passes one router, not one per module before its own
+  // (each a dispatch with its own set-up and restore; bench/README.md, "Where a job's time goes").
+  for (const routes of routeModules) routes(ctx, app.router);
 
   app.use((req: Request, res: Response, _next: NextFunction) =>
     sendError(res, 404, 'not_found', `no route for ${req.method} ${req.path}`),

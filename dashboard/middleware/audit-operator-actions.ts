@@ -30,7 +30,8 @@ export function auditOperatorActions(db: Db, logger: Logger) {
   let previousWrite: Promise<void> = Promise.resolve();
   const middleware = (req: Request, res: Response, next: NextFunction) => {
     if (!mutatingMethods.has(req.method)) return next();
-    res.once('finish', () => {
+    // 'finish' comes at most once per response (`on`: see http-metrics.ts).
+    res.on('finish', () => {
       if (req.requiredScope !== 'operator' || !req.caller) return;
       const path = req.originalUrl.split('?')[0] ?? '';
       const entry = {

@@ -11,8 +11,9 @@ import { routePattern } from './audit-operator-actions.js';
 export function httpMetrics(cluster?: ClusterRequestStats) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
-    // 'close' comes once per response: after 'finish', or when the client went away first.
-    res.once('close', () => {
+    // 'close' comes once per response: after 'finish', or when the client went away first. `on`,
+    // as `once` would wrap the listener in a bound function per request for nothing.
+    res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // A client that hung up before the answer has no status of its own: 499, as nginx logs it.
       const status = res.writableFinished ? String(res.statusCode) : '499';

@@ -113,9 +113,10 @@ function readPlainJson(req: Request, limit: number, done: (error?: unknown) => v
     }
     done();
   };
+  // `on`, not `once`: finish removes all three itself, and `once` would bind a wrapper for each.
   req.on('data', onData);
-  req.once('end', finish);
-  req.once('error', finish);
+  req.on('end', finish);
+  req.on('error', finish);
 }
 
 /** body-parser's strict JSON: `{}` for nothing, otherwise an object or array at the top. */

@@ -69,8 +69,9 @@ export function requestLogging(logger: Logger): RequestHandler {
     // first use (lazyRequestLog), so every route may still call it.
     lazyRequestLog(req, logger, id);
     if (!unlogged(req.url)) {
-      // 'close' comes once per response, after 'finish' or when the client went away first.
-      res.once('close', () => {
+      // 'close' comes once per response, after 'finish' or when the client went away first (`on`:
+      // see http-metrics.ts).
+      res.on('close', () => {
         const level = levelOf(res.statusCode);
         if (!logger.isLevelEnabled(level)) return;
         const route = routePattern(req);

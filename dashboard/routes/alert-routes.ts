@@ -23,8 +23,7 @@ const replacementSchema = alertRuleSchema.extend({ id: ruleId.optional() }).stri
  * effect at the next evaluation on every process, and is written to the audit log with the rule
  * before and after (on top of the audit middleware's entry for the request).
  */
-export function alertRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function alertRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.get('/api/alerts/active', operator, async (_req, res) => {

@@ -14,8 +14,7 @@ const query = z.object({ from: dayStringSchema.optional(), to: dayStringSchema.o
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export function analyticsRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function analyticsRoutes(ctx: IngressContext, router: Router = Router()): Router {
 
   /**
    * Daily roll-ups from..to inclusive (UTC days, YYYY-MM-DD), oldest first. Defaults: `to` is

@@ -16,8 +16,7 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defa
  * Backups on demand, the catalogue, and verification on demand. Operator only. The requests are
  * audited by middleware/audit-operator-actions.ts, the backups and verifications by their jobs.
  */
-export function backupRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function backupRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.post('/api/admin/backups', operator, async (req, res) => {

@@ -24,7 +24,7 @@ function uniformErrors(_req: Request, res: Response, next: NextFunction): void {
 }
 
 /** Bull Board for every queue, operators only (Bearer, or Basic with the key as the password). */
-export function bullBoardRoutes(ctx: IngressContext): Router {
+export function bullBoardRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(bullBoardPath);
   createBullBoard({
@@ -32,7 +32,6 @@ export function bullBoardRoutes(ctx: IngressContext): Router {
     serverAdapter,
     options: { uiConfig: { boardTitle: 'learnloop' } },
   });
-  const router = Router();
   router.use(bullBoardPath, requireScope(ctx.keys, 'operator', { allowBasic: true }), uniformErrors, serverAdapter.getRouter());
   return router;
 }

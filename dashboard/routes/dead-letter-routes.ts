@@ -18,8 +18,7 @@ const replayQuery = z.object({ limit: z.coerce.number().int().min(1).max(100_000
  * BullMQ's failed set. Operators list them and replay them; every replay is audited by the audit
  * middleware like any operator mutation.
  */
-export function deadLetterRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function deadLetterRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.get('/api/admin/queues/:queue/failed', operator, async (req, res) => {

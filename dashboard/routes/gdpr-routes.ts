@@ -22,8 +22,7 @@ const exportParams = z.object({ userId: idSchema, exportId: idSchema });
  * downloads here, the completed export and erasure by their jobs.
  * (The 404 for an erased learner comes from learner-erasure-guard.ts, mounted before this.)
  */
-export function gdprRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function gdprRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.post('/api/users/:userId/export', operator, async (req, res) => {

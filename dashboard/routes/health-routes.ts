@@ -21,8 +21,7 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<
  * `/health` and `/ready` are the same probes under the paths the seeds' Kubernetes manifests use;
  * `/health` also carries the server's time so a probe log shows which answer is which.
  */
-export function healthRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function healthRoutes(ctx: IngressContext, router: Router = Router()): Router {
   router.get(['/healthz', '/health'], (_req, res) => {
     res.json({ status: 'ok', timestamp: ctx.now().toISOString() });
   });

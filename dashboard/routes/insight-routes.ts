@@ -26,8 +26,7 @@ const exactInstant = z
   });
 const insightCursor = z.tuple([exactInstant, decisionTraceSchema.shape.decisionId]);
 
-export function insightRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function insightRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const producer = requireScope(ctx.keys, 'producer');
   const cache = new DecisionInsightCache(ctx.redis, ctx.config.QUEUE_PREFIX);
 

@@ -14,8 +14,7 @@ const params = z.object({
 /** Queues whose jobs producers may not read: GDPR exports and erasures, backups, alert evaluation. */
 export const operatorOnlyQueues: ReadonlySet<QueueName> = new Set<QueueName>(['retention-cleanup', 'backups', 'monitoring']);
 
-export function jobRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function jobRoutes(ctx: IngressContext, router: Router = Router()): Router {
 
   router.get('/api/jobs/:queue/:jobId', requireScope(ctx.keys, 'producer'), async (req, res) => {
     const { queue, jobId } = parseOr400(params, req.params, 'path');

@@ -16,8 +16,7 @@ const bodyUserPaths = ['/api/sessions/generate', '/api/sessions/:sessionId/resul
  * Routes still filter their own reads (db/queries/learner-erasure.ts): this guard cannot see a
  * learner behind an id such as a decision id.
  */
-export function learnerErasureGuard(ctx: IngressContext): Router {
-  const router = Router();
+export function learnerErasureGuard(ctx: IngressContext, router: Router = Router()): Router {
   const producer = requireScope(ctx.keys, 'producer');
 
   const refuseErased = async (userId: unknown, next: NextFunction) => {

@@ -4,8 +4,7 @@ import { metricsAuthorizer } from '../../observability/metrics-server.js';
 import { HttpError } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 
-export function metricsRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function metricsRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const authorized = metricsAuthorizer(ctx.config.METRICS_TOKEN);
   router.get('/metrics', async (req, res) => {
     if (!authorized(req.headers.authorization)) {

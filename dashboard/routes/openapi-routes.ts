@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { openApiDocument } from '../openapi.js';
 import type { IngressContext } from '../ingress-context.js';
 
-export function openApiRoutes(_ctx: IngressContext): Router {
-  const router = Router();
+export function openApiRoutes(_ctx: IngressContext, router: Router = Router()): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

@@ -12,8 +12,7 @@ import { requireScope } from '../middleware/api-key-auth.js';
  * (core/learner/learner-patterns.ts). 404 for a learner with neither sessions nor answers; an erased
  * learner is refused before this (learner-erasure-guard).
  */
-export function patternRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function patternRoutes(ctx: IngressContext, router: Router = Router()): Router {
   router.get('/api/users/:userId/patterns', requireScope(ctx.keys, 'producer'), async (req, res) => {
     const userId = parseOr400(idSchema, req.params.userId, 'userId');
     const data = await loadLearnerPatterns(ctx.db, userId);

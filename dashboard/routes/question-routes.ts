@@ -10,8 +10,7 @@ import { HttpError, invalid400, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
 
-export function questionRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function questionRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const producer = requireScope(ctx.keys, 'producer');
 
   router.post('/api/questions/validate', producer, async (req, res) => {

@@ -30,8 +30,7 @@ function refuseOthers(stored: { userId: string } | undefined, userId: string, wh
 }
 
 /** Sessions, their results, learning plans and the learner profile: the adaptive engine's door. */
-export function sessionRoutes(ctx: IngressContext): Router {
-  const router = Router();
+export function sessionRoutes(ctx: IngressContext, router: Router = Router()): Router {
   const producer = requireScope(ctx.keys, 'producer');
 
   router.post('/api/sessions/generate', producer, async (req, res) => {
