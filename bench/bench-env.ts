@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Config, parseConfig } from '../core/config/config-schema.js';
 import { CpuMeter } from './support/cpu-meter.js';
+import type { PgStatsProbe } from './support/pg-stats.js';
 
 /** What every benchmark module receives from the harness (bench/run.ts). */
 export interface BenchEnv {
@@ -34,6 +35,8 @@ export interface BenchEnv {
   config(overrides?: Record<string, string>): Config;
   /** CPU time of this process, redis-server and PostgreSQL: where the time goes, robust to a busy machine. */
   cpu: CpuMeter;
+  /** `--pg-stats`: pg_stat_statements of the bench's PostgreSQL; absent in a normal run. */
+  pgStats?: PgStatsProbe;
   /** `--set KEY=VALUE` configuration for every system under test (also the memory worker's env). */
   settings: Record<string, string>;
   /** A progress line on stderr (the report itself goes to stdout). */
@@ -43,7 +46,7 @@ export interface BenchEnv {
 /** What the harness knows before building the env: the plain settings of BenchEnv, and its servers. */
 export type BenchEnvParts = Pick<
   BenchEnv,
-  'quick' | 'runs' | 'runSeconds' | 'memory' | 'redisUrl' | 'repoRoot' | 'scratchDir' | 'bloomDataDir' | 'settings'
+  'quick' | 'runs' | 'runSeconds' | 'memory' | 'redisUrl' | 'repoRoot' | 'scratchDir' | 'bloomDataDir' | 'settings' | 'pgStats'
 > & {
   createDatabase(name: string): Promise<string>;
   pids: { redis?: number; postmaster?: number };

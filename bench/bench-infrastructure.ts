@@ -5,6 +5,7 @@ import pg from 'pg';
 import { findFreePort } from '../app/free-port.js';
 import { startLocalRedis } from '../app/local-redis.js';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { PG_STATS_FLAGS, PgStatsProbe } from './support/pg-stats.js';
 
 export interface BenchInfrastructure {
   redisUrl: string;
@@ -15,6 +16,8 @@ export interface BenchInfrastructure {
   pids: { redis?: number; postmaster?: number };
   /** Empties Redis between benchmarks, so one benchmark's leftovers do not slow the next. */
   flushRedis(): Promise<void>;
+  /** With `pgStats`: pg_stat_statements, read from the bench's admin database. */
+  pgStats?: PgStatsProbe;
   stop(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export interface BenchInfrastructure {
  * The bench's own redis-server (production settings: AOF everysec, noeviction) and embedded
  * PostgreSQL, on free ports, with their data under `scratchDir`. Never a server someone else uses.
  */
-export async function startBenchInfrastructure(scratchDir: string): Promise<BenchInfrastructure> {
+export async function startBenchInfrastructure(scratchDir: string, options: { pgStats?: boolean } = {}): Promise<BenchInfrastructure> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -35,8 +38,11 @@ export async function startBenchInfrastructure(scratchDir: string): Promise<Benc
       port: await findFreePort(),
       persistent: false,
       database: 'bench',
+      ...(options.pgStats ? { postgresFlags: PG_STATS_FLAGS } : {}),
     });
     stops.push(postgres.stop);
+    const pgStats = options.pgStats ? await PgStatsProbe.open(postgres.url) : undefined;
+    if (pgStats) stops.push(() => pgStats.close());
 
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     admin.on('error', () => {});
@@ -61,6 +67,7 @@ export async function startBenchInfrastructure(scratchDir: string): Promise<Benc
       redisVersion,
       postgresVersion,
       flushRedis: async () => void (await admin.flushall()),
+      ...(pgStats ? { pgStats } : {}),
       stop: stopAll,
     };
   } catch (error) {

@@ -26,7 +26,10 @@ quick.*, --only: partial.*) and prints the table.
   --memory-late S      memory: late RSS sample at S seconds of load (default 300, quick 60)
   --bloom-data DIR     labelled question CSVs (default ../shared/data/bloom next to the repository)
   --set KEY=VALUE      configuration for the systems under test, e.g. --set CONCURRENCY_QUESTION_VALIDATION=16
-                       (repeatable; recorded in the report)`;
+                       (repeatable; recorded in the report)
+  --pg-stats           load pg_stat_statements into the bench's PostgreSQL; benchmarks that support it
+                       (validation-pipeline, feedback-loop) add per-job statement notes (off by default:
+                       the extension costs a little on every statement)`;
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -41,6 +44,7 @@ async function main(): Promise<number> {
       'memory-late': { type: 'string' },
       'bloom-data': { type: 'string' },
       set: { type: 'string', multiple: true },
+      'pg-stats': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,7 +82,7 @@ async function main(): Promise<number> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'learnloop-bench-'));
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
   log(`starting redis-server and PostgreSQL under ${scratchDir}`);
-  const infra = await startBenchInfrastructure(scratchDir).catch((error: unknown) => {
+  const infra = await startBenchInfrastructure(scratchDir, { pgStats: values['pg-stats'] }).catch((error: unknown) => {
     rmSync(scratchDir, { recursive: true, force: true });
     throw error;
   });
@@ -103,6 +107,7 @@ async function main(): Promise<number> {
       createDatabase: infra.createDatabase,
       settings,
       pids: infra.pids,
+      ...(infra.pgStats ? { pgStats: infra.pgStats } : {}),
     });
 
     const records: BenchRecord[] = [];

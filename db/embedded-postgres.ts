@@ -57,6 +57,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   database?: string;
   persistent?: boolean;
+  /** Extra server settings (`-c name=value` pairs), after ours; the bench's `--pg-stats` loads pg_stat_statements this way. */
+  postgresFlags?: string[];
   onLog?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = resolve(options.dataDir);
@@ -87,7 +89,7 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent ?? true,
     createPostgresUser: runAsPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=300'],
+    postgresFlags: ['-c', 'max_connections=300', ...(options.postgresFlags ?? [])],
     onLog: options.onLog ?? (() => {}),
     onError: (e: unknown) => options.onLog?.(String(e)),
   });

@@ -9,6 +9,7 @@ import { CompletionCounter } from '../support/completion-counter.js';
 import { type CpuSnapshot, addCpu, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
 import { NoopQueue } from '../support/noop-queue.js';
 import { jobsWithoutProcessor, requireProcessors, startBenchSystem, waitUntilIdle, workersOf } from '../support/system-under-test.js';
+import { type PgStatsSnapshot, addPgStats, describePgStatsPer, describeTableStats } from '../support/pg-stats.js';
 import { addInChunks, timedDrain } from '../support/timed-drain.js';
 
 const ANSWERS_PER_SESSION = 10;
@@ -39,6 +40,7 @@ const benchmark: Benchmark = {
     const traces = producer.queue('decision-insights');
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
+    let outcome: Awaited<ReturnType<Benchmark['run']>>;
     try {
       const questionIds = await seedQuestions(client, env.bloomDataDir);
       const session = feedbackSessions(questionIds);
@@ -64,6 +66,7 @@ const benchmark: Benchmark = {
           add: addResults(tag),
           timeoutMs: 180_000,
           cpu: env.cpu,
+          pgStats: env.pgStats,
           settle: insightsReady ? () => waitUntilIdle(traces) : undefined,
         });
 
@@ -76,6 +79,7 @@ const benchmark: Benchmark = {
       const real: number[] = [];
       let baseCpu: CpuSnapshot = zeroCpu();
       let realCpu: CpuSnapshot = zeroCpu();
+      let realPg: PgStatsSnapshot = new Map();
       for (let run = 0; run < env.runs; run += 1) {
         const b = await noop.drain(noopJobs, 'results', payload(`r${run}`), env.cpu);
         const r = await apply(`r${run}`, jobs);
@@ -83,9 +87,10 @@ const benchmark: Benchmark = {
         real.push(r.processPerSecond * ANSWERS_PER_SESSION);
         baseCpu = addCpu(baseCpu, b.cpu!);
         realCpu = addCpu(realCpu, r.cpu!);
+        if (r.pg) realPg = addPgStats(realPg, r.pg);
         env.log(`  run ${run + 1}/${env.runs}: no-op ${Math.round(base.at(-1)!)} answers/s, feedback ${Math.round(real.at(-1)!)} answers/s`);
       }
-      return {
+      outcome = {
         figures: [
           figure('answers applied end to end', real, 'answers/s', { baseline: { name: 'BullMQ no-op, same payloads', runs: base }, target: { atLeast: 0.1 } }),
         ],
@@ -93,6 +98,7 @@ const benchmark: Benchmark = {
           `${jobs} sessions of ${ANSWERS_PER_SESSION} answers per run, ${LEARNERS} learners, ${questionIds.length} questions, concurrency ${concurrency}`,
           insightsReady ? 'decision-insights workers ran in the same process' : 'decision-insights has no processor yet: traces were left queued',
           `feedback: ${describeCpuPer(realCpu, jobs * env.runs, 'session')}; no-op: ${describeCpuPer(baseCpu, noopJobs * env.runs, 'session')}`,
+          ...(env.pgStats ? describePgStatsPer(realPg, jobs * env.runs, 'session') : []),
         ],
       };
     } finally {
@@ -101,6 +107,9 @@ const benchmark: Benchmark = {
       await noop.close();
       await system.close();
     }
+    // Once the system has closed its connections, which flushes their table counters.
+    if (env.pgStats) outcome.notes = [...(outcome.notes ?? []), ...(await describeTableStats(databaseUrl))];
+    return outcome;
   },
 };
 

@@ -13,6 +13,7 @@ import { type CpuSnapshot, addCpu, cpuDelta, describeCpuPer, zeroCpu } from '../
 import { NoopQueue } from '../support/noop-queue.js';
 import { RedisCommandCounter } from '../support/redis-commands.js';
 import { jobsWithoutProcessor, startBenchSystem, waitUntilIdle, workersOf } from '../support/system-under-test.js';
+import { type PgStatsSnapshot, addPgStats, describePgStatsPer, describeTableStats } from '../support/pg-stats.js';
 import { addInChunks, timedDrain } from '../support/timed-drain.js';
 import { warmBloomPool } from '../support/warm-bloom.js';
 import { validationBatcherFor } from '../../workers/processors/question-validation/validation-batcher.js';
@@ -40,6 +41,7 @@ const benchmark: Benchmark = {
     const traces = producer.queue('decision-insights');
     const redisCommands = new RedisCommandCounter(env.redisUrl);
     const batcher = validationBatcherFor(system.services);
+    let outcome: Awaited<ReturnType<Benchmark['run']>>;
     try {
       const payload = (tag: string) => (i: number) => ({ question: uniqueQuestion(questions, tag, i) });
       // Same job ids as the HTTP route gives, so the run exercises the same dedupe path.
@@ -63,6 +65,7 @@ const benchmark: Benchmark = {
           add: addValidations(tag),
           timeoutMs: 180_000,
           cpu: env.cpu,
+          pgStats: env.pgStats,
           // Whatever the run left for the insights workers is finished before the next measurement.
           settle: insightsReady ? () => waitUntilIdle(traces) : undefined,
         });
@@ -99,6 +102,7 @@ const benchmark: Benchmark = {
       const bulk: number[] = [];
       let baseCpu: CpuSnapshot = zeroCpu();
       let realCpu: CpuSnapshot = zeroCpu();
+      let realPg: PgStatsSnapshot = new Map();
       let bulkCpu: CpuSnapshot = zeroCpu();
       // Counts, unlike CPU, do not move with the machine's load (bench/README.md, "Where a job's time goes").
       let noopCommands = 0;
@@ -119,6 +123,7 @@ const benchmark: Benchmark = {
         bulk.push(i.perSecond);
         baseCpu = addCpu(baseCpu, b.cpu!);
         realCpu = addCpu(realCpu, r.cpu!);
+        if (r.pg) realPg = addPgStats(realPg, r.pg);
         bulkCpu = addCpu(bulkCpu, i.cpu);
         env.log(
           `  run ${run + 1}/${env.runs}: no-op ${Math.round(base.at(-1)!)} jobs/s, validate jobs ${Math.round(real.at(-1)!)}/s, ` +
@@ -129,7 +134,7 @@ const benchmark: Benchmark = {
       const stored = await countValidations(databaseUrl);
       const expected = 100 + 200 + (jobs + importSize) * env.runs;
       if (stored < expected) throw new Error(`only ${stored} of ${expected} validations were stored`);
-      return {
+      outcome = {
         figures: [
           figure('validate jobs: enqueue → Piscina score → stored', real, 'jobs/s', {
             baseline: { name: 'BullMQ no-op', runs: base },
@@ -149,6 +154,7 @@ const benchmark: Benchmark = {
             `no-op: ${describeCpuPer(baseCpu, noopJobs * env.runs, 'job')}`,
           `validate jobs: ${((jobs * env.runs) / flushes).toFixed(1)} jobs per batch; Redis commands per job (enqueue and the traces' ` +
             `decision-insights jobs included): ${(validateCommands / (jobs * env.runs)).toFixed(1)}, no-op ${(noopCommands / (noopJobs * env.runs)).toFixed(1)}`,
+          ...(env.pgStats ? describePgStatsPer(realPg, jobs * env.runs, 'validate job') : []),
         ],
       };
     } finally {
@@ -158,6 +164,9 @@ const benchmark: Benchmark = {
       await noop.close();
       await system.close();
     }
+    // Once the system has closed its connections, which flushes their table counters.
+    if (env.pgStats) outcome.notes = [...(outcome.notes ?? []), ...(await describeTableStats(databaseUrl))];
+    return outcome;
   },
 };
 

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
 import type { CompletionCounter } from './completion-counter.js';
 import { type CpuMeter, type CpuSnapshot, cpuDelta } from './cpu-meter.js';
+import { type PgStatsProbe, type PgStatsSnapshot, pgStatsDelta } from './pg-stats.js';
 
 export interface DrainTiming {
   /** Jobs enqueued per second by the bulk add (queue paused, so nothing competes with it). */
@@ -10,6 +11,8 @@ export interface DrainTiming {
   processPerSecond: number;
   /** CPU spent from resume until `settle` returned (when a meter was given). */
   cpu?: CpuSnapshot;
+  /** PostgreSQL statements over the same span as `cpu` (when a probe was given: `--pg-stats`). */
+  pg?: PgStatsSnapshot;
 }
 
 /**
@@ -24,6 +27,7 @@ export async function timedDrain(options: {
   add: (count: number) => Promise<void>;
   timeoutMs?: number;
   cpu?: CpuMeter;
+  pgStats?: PgStatsProbe;
   /** Work the jobs left behind (e.g. traces for another actor), waited for outside the timing but inside the CPU count. */
   settle?: () => Promise<void>;
 }): Promise<DrainTiming> {
@@ -33,6 +37,7 @@ export async function timedDrain(options: {
   await options.add(jobs);
   const addSeconds = (performance.now() - addStart) / 1000;
   counter.reset();
+  const pgBefore = await options.pgStats?.snapshot();
   const cpuBefore = options.cpu?.snapshot();
   const start = performance.now();
   await queue.resume();
@@ -40,7 +45,8 @@ export async function timedDrain(options: {
   const seconds = (performance.now() - start) / 1000;
   await options.settle?.();
   const cpu = cpuBefore && options.cpu ? cpuDelta(cpuBefore, options.cpu.snapshot()) : undefined;
-  return { addPerSecond: jobs / addSeconds, processPerSecond: jobs / seconds, ...(cpu ? { cpu } : {}) };
+  const pg = pgBefore && options.pgStats ? pgStatsDelta(pgBefore, await options.pgStats.snapshot()) : undefined;
+  return { addPerSecond: jobs / addSeconds, processPerSecond: jobs / seconds, ...(cpu ? { cpu } : {}), ...(pg ? { pg } : {}) };
 }
 
 /** `addBulk` in chunks: one huge MULTI would block Redis and skew everything else. */

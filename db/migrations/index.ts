@@ -10,6 +10,7 @@ import * as difficultyCalibration from './0013_difficulty_calibration.js';
 import * as alertRules from './0016_alert_rules.js';
 import * as jobSchedules from './0017_job_schedules.js';
 import * as alertRuleRunbookFields from './0018_alert_rule_runbook_fields.js';
+import * as writePathIndexes from './0019_write_path_indexes.js';
 
 /**
  * Every migration, in order. A static list rather than a folder scan, so the compiled build and
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0016_alert_rules': alertRules,
   '0017_job_schedules': jobSchedules,
   '0018_alert_rule_runbook_fields': alertRuleRunbookFields,
+  '0019_write_path_indexes': writePathIndexes,
 };

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DecisionTrace } from '../../core/contracts/decision-trace.js';
 import { isStorableText } from '../../core/contracts/identifiers.js';
-import { type Db, poolOf } from '../database.js';
+import { type Db, PREPARED, poolOf } from '../database.js';
 import { anyLearnerErased, learnerNotErased } from './learner-erasure.js';
 
 /**
@@ -25,7 +25,7 @@ export async function insertDecisionInsights(
   tracesJson: string = JSON.stringify(traces),
 ): Promise<Set<string>> {
   if (traces.length === 0) return new Set();
-  const { rows } = await sql<{ decision_id: string }>`
+  const { rows } = await sql<{ decision_id: string }>`${PREPARED}
     INSERT INTO decision_insights (decision_id, kind, user_id, session_id, created_at, inputs, outputs, model_version)
     SELECT t."decisionId", t.kind, t."userId", t."sessionId", t."createdAt", t.inputs, t.outputs, t."modelVersion"
       FROM jsonb_to_recordset(${tracesJson}::jsonb) AS t("decisionId" text, kind text, "userId" text, "sessionId" text,

@@ -3,7 +3,7 @@ import type { QuestionMeta } from '../../core/feedback/apply-session-results.js'
 import type { ItemState, LearnerState } from '../../core/learner/learner-state.js';
 import { skillToLevel } from '../../core/learner/level.js';
 import type { ReviewState } from '../../core/scheduling/review-state.js';
-import type { Db } from '../database.js';
+import { type Db, PREPARED } from '../database.js';
 import { type LearnerRead, readLearnerRow } from './learners.js';
 import { toStoredSession } from './sessions.js';
 
@@ -41,7 +41,7 @@ export interface SessionAnswers {
  */
 export async function lockLearnersAndRecordAnswers(trx: Db, sessions: readonly SessionAnswers[]): Promise<Array<{ learner: LearnerRead; fresh: Set<string> }>> {
   const rows = sessions.flatMap((s) => s.answers.map((a) => ({ s, a })));
-  const result = await sql<{ learner: { state: unknown; deleted_at: string | null } | null; fresh: string[] }>`
+  const result = await sql<{ learner: { state: unknown; deleted_at: string | null } | null; fresh: string[] }>`${PREPARED}
     WITH locked AS (
       SELECT user_id, state, deleted_at FROM learners WHERE user_id = ANY(${sessions.map((s) => s.userId)}::text[]) ORDER BY user_id FOR UPDATE),
     inserted AS (
@@ -172,7 +172,7 @@ export async function loadFeedbackInputsMany(db: Db, requests: readonly Feedback
     learner: { state: unknown; deleted_at: string | null } | null;
     recorded: Array<{ questionId: string; correct: boolean }>;
     answered: AnsweredRow[];
-  }>`
+  }>`${PREPARED}
     SELECT
       (SELECT json_build_object('result', result, 'traces', traces) FROM feedback_applications WHERE job_key = r.job_key) AS application,
       (SELECT json_build_object('id', id, 'user_id', user_id, 'category_id', category_id, 'size', size, 'questions', questions)
@@ -351,7 +351,7 @@ export async function writeSessionResults(trx: Db, now: Date, sessions: readonly
       ON CONFLICT (job_key) DO NOTHING RETURNING 1)`);
   }
   if (ctes.length === 0) return sessions.map(() => undefined);
-  const rows = await sql<{ session_id: string; answered: number; correct: number; flow_achieved: boolean; success_rate: number; completed: boolean; just_completed: boolean }>`
+  const rows = await sql<{ session_id: string; answered: number; correct: number; flow_achieved: boolean; success_rate: number; completed: boolean; just_completed: boolean }>`${PREPARED}
     WITH ${sql.join(ctes, sql`, `)}
     ${outcomes.length > 0 ? sql`SELECT * FROM outcome` : sql`SELECT NULL AS session_id WHERE false`}`.execute(trx);
   const bySession = new Map(rows.rows.map((o) => [o.session_id, o]));

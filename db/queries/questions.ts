@@ -1,10 +1,11 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { BloomScore } from '../../core/bloom/bloom-score.js';
 import type { QuestionInput } from '../../core/bloom/question-input.js';
 import type { AnalyticsEvent } from '../../core/contracts/analytics-events.js';
 import { priorDifficulty } from '../../core/learner/difficulty-calibration.js';
 import { loadMappings, mappingFor } from './difficulty-mappings.js';
-import type { Db } from '../database.js';
+import { type Db, PREPARED } from '../database.js';
+import type { QuestionValidationsTable } from '../schema.js';
 
 export interface QuestionToStore {
   id: string;
@@ -74,7 +75,7 @@ export async function storeValidations(db: Db, questions: readonly QuestionToSto
       occurred_at: e.occurredAt,
     })),
   );
-  await sql`
+  await sql`${PREPARED}
     WITH q AS (
       INSERT INTO questions (id, content_hash, text, type, difficulty, category_id, learning_objective, options, answer, rating)
       SELECT id, content_hash, text, type, difficulty, category_id, learning_objective, options, answer, rating
@@ -110,7 +111,8 @@ export async function storeValidations(db: Db, questions: readonly QuestionToSto
  * Validations already stored for these (id, content hash) pairs under this model version. The pairs
  * travel as two array parameters, so the statement has the same text and size for 1 key or 100:
  * an OR of one AND per key cost kysely a node tree and Postgres a plan that both grew with the batch
- * (bench/README.md, "Where a job's time goes").
+ * (bench/README.md, "Where a job's time goes"). Prepared (PREPARED): its planning cost more than its
+ * execution, once per batch; the columns are listed for the same reason (see PREPARED).
  */
 export async function findStoredValidations(
   db: Db,
@@ -118,14 +120,13 @@ export async function findStoredValidations(
   modelVersion: string,
 ) {
   if (keys.length === 0) return [];
-  return db
-    .selectFrom('question_validations')
-    .selectAll()
-    .where('model_version', '=', modelVersion)
-    .where(
-      sql<boolean>`(question_id, content_hash) IN (SELECT * FROM unnest(${keys.map((k) => k.id)}::text[], ${keys.map((k) => k.contentHash)}::text[]))`,
-    )
-    .execute();
+  const { rows } = await sql<Selectable<QuestionValidationsTable>>`${PREPARED}
+    SELECT id, question_id, content_hash, model_version, level, knowledge_dimension, complexity, confidence,
+           quality_score, passed, suggestions, evidence, created_at
+      FROM question_validations
+     WHERE model_version = ${modelVersion}
+       AND (question_id, content_hash) IN (SELECT * FROM unnest(${keys.map((k) => k.id)}::text[], ${keys.map((k) => k.contentHash)}::text[]))`.execute(db);
+  return rows;
 }
 
 export type StoredValidation = Awaited<ReturnType<typeof findStoredValidations>>[number];
