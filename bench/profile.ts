@@ -61,8 +61,14 @@ const ingressComponents: Components = [
   ['routing: express + router', /in-sequence|node_modules\/(express|router|path-to-regexp|parseurl|finalhandler|qs|proxy-addr|forwarded|accepts|negotiator)\//],
 ];
 
-/** The decision-insights processor owns everything under its frames (its pg, JSON and zod work included). */
-const insightsOwner = /workers\/processors\/decision-insights\//;
+/**
+ * Owners: a sample with one of these on its stack is theirs, whatever library runs innermost (the
+ * decision-insights processor's pg, JSON and zod work; the caches' ioredis commands).
+ */
+const workerOwners: Components = [
+  ['decision-insights: trace batches', /workers\/processors\/decision-insights\//],
+  ['read cache invalidation, insight cache (Redis)', /db\/cache\//],
+];
 const workerComponents: Components = [
   ['job transport: BullMQ + ioredis + msgpackr', /node_modules\/(bullmq|ioredis|msgpackr|redis-parser|cluster-key-slot|denque|standard-as-callback|lodash)\//],
   ['pg + kysely: query building, params, result parsing', /node_modules\/(pg|pg-protocol|pg-types|pg-pool|pg-int8|postgres-[a-z]+|pgpass|split2|kysely|pg-copy-streams)\/|db\/database/],
@@ -85,7 +91,7 @@ function breakdown(
   profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] },
   components: Components,
   fallback: string,
-  owner?: [string, RegExp],
+  owners: Components = [],
 ): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -96,10 +102,10 @@ function breakdown(
     if (leaf === '(garbage collector)') return 'GC';
     if (leaf === '(program)') return 'V8, unattributed';
     if (leaf === 'writeBuffer' || leaf === 'writev' || leaf === 'writeUtf8String') return 'socket writes (Redis and Postgres commands, HTTP answers)';
-    if (owner) {
-      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-        if (owner[1].test(byId.get(at)!.callFrame.url)) return owner[0];
-      }
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const url = byId.get(at)!.callFrame.url;
+      const match = url ? owners.find(([, pattern]) => pattern.test(url)) : undefined;
+      if (match) return match[0];
     }
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const url = byId.get(at)!.callFrame.url;
@@ -274,7 +280,7 @@ async function profileWorkers(env: BenchEnv, pipeline: 'validate' | 'feedback', 
         `Node CPU ${nodeUs.toFixed(0)} µs (by thread: ${result.threads.filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${((ms * 1000) / jobs).toFixed(0)}`).join(', ')}); ` +
         `postgres ${((result.cpu.postgres * 1000) / jobs).toFixed(0)} µs, redis ${((result.cpu.redis * 1000) / jobs).toFixed(0)} µs`,
     );
-    printBreakdown(breakdown(profile, workerComponents, 'node internals: streams, events, ticks, timers', ['decision-insights: trace batches', insightsOwner]), unit, mainUs);
+    printBreakdown(breakdown(profile, workerComponents, 'node internals: streams, events, ticks, timers', workerOwners), unit, mainUs);
     printHottest(profile, 25);
     console.log(`µs are shares of the main thread's CPU (the profiler samples only it); profile: ${out}`);
   } finally {
