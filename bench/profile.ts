@@ -18,6 +18,8 @@ import { HttpLoadGenerator } from './support/run-http-load.js';
 import { startBenchSystem, waitUntilIdle, workersOf } from './support/system-under-test.js';
 import { addInChunks, timedDrain } from './support/timed-drain.js';
 import { warmBloomPool } from './support/warm-bloom.js';
+import { feedbackBatcherFor } from '../workers/processors/feedback-loop/feedback-batcher.js';
+import { validationBatcherFor } from '../workers/processors/question-validation/validation-batcher.js';
 
 const usage = `npm run bench:profile [-- options]
 
@@ -259,6 +261,8 @@ async function profileWorkers(env: BenchEnv, pipeline: 'validate' | 'feedback', 
     await queue.pause();
     await add('profiled')(jobs);
     counter.reset();
+    const batcher = pipeline === 'validate' ? validationBatcherFor(system.services) : feedbackBatcherFor(system.services);
+    const flushesBefore = batcher.flushes;
     const { result, profile } = await profiled(async () => {
       const threadsBefore = threadCpuMs();
       const cpuBefore = env.cpu.snapshot();
@@ -278,7 +282,8 @@ async function profileWorkers(env: BenchEnv, pipeline: 'validate' | 'feedback', 
     console.log(
       `${jobs} ${unit}s drained in ${result.seconds.toFixed(1)} s (${Math.round(jobs / result.seconds)}/s, profiler running); per ${unit}: ` +
         `Node CPU ${nodeUs.toFixed(0)} µs (by thread: ${result.threads.filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${((ms * 1000) / jobs).toFixed(0)}`).join(', ')}); ` +
-        `postgres ${((result.cpu.postgres * 1000) / jobs).toFixed(0)} µs, redis ${((result.cpu.redis * 1000) / jobs).toFixed(0)} µs`,
+        `postgres ${((result.cpu.postgres * 1000) / jobs).toFixed(0)} µs, redis ${((result.cpu.redis * 1000) / jobs).toFixed(0)} µs; ` +
+        `${(jobs / (batcher.flushes - flushesBefore)).toFixed(1)} jobs per batch`,
     );
     printBreakdown(breakdown(profile, workerComponents, 'node internals: streams, events, ticks, timers', workerOwners), unit, mainUs);
     printHottest(profile, 25);
