@@ -101,6 +101,8 @@ function breakdown(
   const classify = (id: number): string | undefined => {
     const leaf = byId.get(id)!.callFrame.functionName;
     if (leaf === '(idle)') return undefined;
+    // The profiler's own Profiler.stop (building the profile) is sampled too: not the system's time.
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)!.callFrame.url === 'node:inspector') return undefined;
     if (leaf === '(garbage collector)') return 'GC';
     if (leaf === '(program)') return 'V8, unattributed';
     if (leaf === 'writeBuffer' || leaf === 'writev' || leaf === 'writeUtf8String') return 'socket writes (Redis and Postgres commands, HTTP answers)';
