@@ -83,6 +83,8 @@ const workerComponents: Components = [
   ['our processors + runtime (workers/, pipelines/)', /\/workers\/|\/pipelines\//],
 ];
 
+const SOCKET_WRITES = 'socket writes (Redis and Postgres commands, HTTP answers)';
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
@@ -105,7 +107,7 @@ function breakdown(
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)!.callFrame.url === 'node:inspector') return undefined;
     if (leaf === '(garbage collector)') return 'GC';
     if (leaf === '(program)') return 'V8, unattributed';
-    if (leaf === 'writeBuffer' || leaf === 'writev' || leaf === 'writeUtf8String') return 'socket writes (Redis and Postgres commands, HTTP answers)';
+    if (leaf === 'writeBuffer' || leaf === 'writev' || leaf === 'writeUtf8String') return SOCKET_WRITES;
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const url = byId.get(at)!.callFrame.url;
       const match = url ? owners.find(([, pattern]) => pattern.test(url)) : undefined;
@@ -148,11 +150,21 @@ async function profiled<T>(measured: () => Promise<T>): Promise<{ result: T; pro
  * One line per component. V8's sampler has no frames for JSON.parse/stringify: their time is the
  * self time of the function that called them (bullmq's tryCatch and asJSON, say), so it is shown there.
  */
-function printBreakdown(micros: Map<string, number>, unit: string, perUnitUs: number): void {
+/**
+ * `perUnitUs` is shared out by the samples' shares. With `kernelUs` (the main thread's system
+ * time, from /proc), socket writes get that instead, and the other components share the user time:
+ * the sampler counts wall time, and a write that wakes Redis or Postgres on a busy machine is
+ * sampled for as long as the thread waits to run again (about twice its kernel time here).
+ */
+function printBreakdown(micros: Map<string, number>, unit: string, perUnitUs: number, kernelUs?: number): void {
   const busy = [...micros.values()].reduce((a, b) => a + b, 0);
-  console.log(`| component | share of busy time | µs per ${unit} |\n|---|---:|---:|`);
-  for (const [name, sampled] of [...micros].sort((a, b) => b[1] - a[1])) {
-    console.log(`| ${name} | ${((100 * sampled) / busy).toFixed(1)} % | ${((sampled / busy) * perUnitUs).toFixed(0)} |`);
+  const userBusy = busy - (kernelUs === undefined ? 0 : (micros.get(SOCKET_WRITES) ?? 0));
+  const us = (name: string, sampled: number) =>
+    kernelUs === undefined ? (sampled / busy) * perUnitUs : name === SOCKET_WRITES ? kernelUs : (sampled / userBusy) * (perUnitUs - kernelUs);
+  console.log(`| component | share of busy time (sampled) | µs per ${unit} |\n|---|---:|---:|`);
+  for (const [name, sampled] of [...micros].sort((a, b) => us(b[0], b[1]) - us(a[0], a[1]))) {
+    const label = kernelUs !== undefined && name === SOCKET_WRITES ? `${name}: main thread's kernel time (all syscalls)` : name;
+    console.log(`| ${label} | ${((100 * sampled) / busy).toFixed(1)} % | ${us(name, sampled).toFixed(0)} |`);
   }
 }
 
@@ -162,7 +174,7 @@ function printHottest(profile: Parameters<typeof breakdown>[0], count: number): 
   const self = new Map<string, number>();
   profile.samples.forEach((id, i) => {
     const { functionName, url } = byId.get(id)!.callFrame;
-    if (functionName === '(idle)') return;
+    if (functionName === '(idle)' || functionName === 'dispatch') return; // dispatch: the profiler's Profiler.stop
     const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(repoRoot, '').replace(/^file:\/+/, '')}`;
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
@@ -180,6 +192,8 @@ function threadCpuMs(): Map<string, number> {
         const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).trim();
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         byName.set(name, (byName.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+        // The main thread's kernel time apart: syscalls (socket writes and reads, epoll).
+        if (name === 'main') byName.set('main, of which kernel', Number(f[12]) * 10);
       } catch {
         // a thread that ended between readdir and read
       }
@@ -287,9 +301,10 @@ async function profileWorkers(env: BenchEnv, pipeline: 'validate' | 'feedback', 
         `postgres ${((result.cpu.postgres * 1000) / jobs).toFixed(0)} µs, redis ${((result.cpu.redis * 1000) / jobs).toFixed(0)} µs; ` +
         `${(jobs / (batcher.flushes - flushesBefore)).toFixed(1)} jobs per batch`,
     );
-    printBreakdown(breakdown(profile, workerComponents, 'node internals: streams, events, ticks, timers', workerOwners), unit, mainUs);
+    const kernelUs = ((result.threads.find(([name]) => name === 'main, of which kernel')?.[1] ?? 0) * 1000) / jobs;
+    printBreakdown(breakdown(profile, workerComponents, 'node internals: streams, events, ticks, timers', workerOwners), unit, mainUs, kernelUs);
     printHottest(profile, 25);
-    console.log(`µs are shares of the main thread's CPU (the profiler samples only it); profile: ${out}`);
+    console.log(`µs: the main thread's CPU (the profiler samples only it), kernel time to socket writes, user time by share of the other samples; profile: ${out}`);
   } finally {
     counter.close();
     await client.end();
