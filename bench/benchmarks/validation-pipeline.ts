@@ -7,7 +7,7 @@ import { enqueueImport } from '../../pipelines/flows/import-flow.js';
 import type { QueueName } from '../../pipelines/registry.js';
 import type { Benchmark } from '../benchmark.js';
 import { figure, sizeFor } from '../stats.js';
-import { loadBenchQuestions, uniqueQuestion } from '../support/bench-questions.js';
+import { type BenchQuestion, loadBenchQuestions, uniqueQuestion } from '../support/bench-questions.js';
 import { CompletionCounter } from '../support/completion-counter.js';
 import { type CpuSnapshot, addCpu, cpuDelta, describeCpuPer, zeroCpu } from '../support/cpu-meter.js';
 import { NoopQueue } from '../support/noop-queue.js';
@@ -46,17 +46,7 @@ const benchmark: Benchmark = {
       const payload = (tag: string) => (i: number) => ({ question: uniqueQuestion(questions, tag, i) });
       // Same job ids as the HTTP route gives, so the run exercises the same dedupe path.
       const addValidations = (tag: string) => (count: number) =>
-        addInChunks(count, 500, (from, to) =>
-          producer.sendMany(
-            'question-validation',
-            'validate',
-            Array.from({ length: to - from }, (_, k) => {
-              const question = uniqueQuestion(questions, tag, from + k);
-              const hash = questionContentHash(question);
-              return { payload: { question }, options: { jobId: `validate-${questionIdFor(question, hash)}-${hash.slice(0, 16)}` } };
-            }),
-          ),
-        );
+        addInChunks(count, 500, (from, to) => producer.sendMany('question-validation', 'validate', validationJobs(questions, tag, from, to)));
       const validate = (tag: string, jobs: number) =>
         timedDrain({
           queue,
@@ -169,6 +159,15 @@ const benchmark: Benchmark = {
     return outcome;
   },
 };
+
+/** validate jobs `from`..`to` of run `tag`: each a new question, with the job id the HTTP route gives. */
+export function validationJobs(questions: readonly BenchQuestion[], tag: string, from: number, to: number) {
+  return Array.from({ length: to - from }, (_, k) => {
+    const question = uniqueQuestion(questions, tag, from + k);
+    const hash = questionContentHash(question);
+    return { payload: { question }, options: { jobId: `validate-${questionIdFor(question, hash)}-${hash.slice(0, 16)}` } };
+  });
+}
 
 async function countValidations(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
