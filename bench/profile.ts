@@ -9,7 +9,7 @@ import pg from 'pg';
 import { questionInputSchema } from '../core/bloom/question-input.js';
 import { type BenchEnv, createBenchEnv } from './bench-env.js';
 import { startBenchInfrastructure } from './bench-infrastructure.js';
-import { feedbackSessions, seedQuestions, seedSessions } from './benchmarks/feedback-loop.js';
+import { addResultsJobs, feedbackSessions, seedQuestions } from './benchmarks/feedback-loop.js';
 import { validationJobs } from './benchmarks/validation-pipeline.js';
 import { loadBenchQuestions } from './support/bench-questions.js';
 import { CompletionCounter } from './support/completion-counter.js';
@@ -259,16 +259,7 @@ async function profileWorkers(env: BenchEnv, pipeline: 'validate' | 'feedback', 
       add = (tag) => (count) => addInChunks(count, 500, (from, to) => producer.sendMany('question-validation', 'validate', validationJobs(questions, tag, from, to)));
     } else {
       const session = feedbackSessions(await seedQuestions(client, env.bloomDataDir));
-      add = (tag) => (count) =>
-        addInChunks(count, 250, async (from, to) => {
-          const sessions = Array.from({ length: to - from }, (_, k) => session(tag, from + k));
-          await seedSessions(client, sessions);
-          await producer.sendMany(
-            'feedback-loop',
-            'results',
-            sessions.map(({ sessionId, userId, answers }) => ({ payload: { sessionId, userId, answers }, options: { jobId: `results-${sessionId}` } })),
-          );
-        });
+      add = (tag) => (count) => addResultsJobs(client, producer, session, tag, count);
     }
     const drain = (tag: string, count: number) =>
       timedDrain({ queue, counter, jobs: count, add: add(tag), timeoutMs: 300_000, cpu: env.cpu, settle: () => waitUntilIdle(traces) });

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { concurrencyFor } from '../../app/system.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import { createRng } from '../../core/random.js';
+import type { Producer } from '../../pipelines/producer.js';
 import type { QueueName } from '../../pipelines/registry.js';
 import type { Benchmark } from '../benchmark.js';
 import { figure, sizeFor } from '../stats.js';
@@ -48,16 +50,7 @@ const benchmark: Benchmark = {
         const { sessionId, userId, answers } = session(tag, i);
         return { sessionId, userId, answers };
       };
-      const addResults = (tag: string) => (count: number) =>
-        addInChunks(count, 250, async (from, to) => {
-          const sessions = Array.from({ length: to - from }, (_, k) => session(tag, from + k));
-          await seedSessions(client, sessions);
-          await producer.sendMany(
-            'feedback-loop',
-            'results',
-            sessions.map(({ sessionId, userId, answers }) => ({ payload: { sessionId, userId, answers }, options: { jobId: `results-${sessionId}` } })),
-          );
-        });
+      const addResults = (tag: string) => (count: number) => addResultsJobs(client, producer, session, tag, count);
       const apply = (tag: string, jobs: number) =>
         timedDrain({
           queue,
@@ -170,6 +163,22 @@ export function feedbackSessions(questionIds: string[]) {
       })),
     };
   };
+}
+
+/**
+ * Seeds `count` of the bench's sessions (tagged `tag`) and sends their results jobs, with the job
+ * ids the ingress gives them (jobIds.results), in chunks of 250.
+ */
+export function addResultsJobs(client: pg.Client, producer: Producer, session: ReturnType<typeof feedbackSessions>, tag: string, count: number): Promise<void> {
+  return addInChunks(count, 250, async (from, to) => {
+    const sessions = Array.from({ length: to - from }, (_, k) => session(tag, from + k));
+    await seedSessions(client, sessions);
+    await producer.sendMany(
+      'feedback-loop',
+      'results',
+      sessions.map(({ sessionId, userId, answers }) => ({ payload: { sessionId, userId, answers }, options: { jobId: jobIds.results(sessionId, answers) } })),
+    );
+  });
 }
 
 export default benchmark;

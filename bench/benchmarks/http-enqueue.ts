@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import { defaultJobOptions } from '../../pipelines/default-job-options.js';
 import type { QueueName } from '../../pipelines/registry.js';
 import type { Benchmark, Figure } from '../benchmark.js';
@@ -25,7 +26,7 @@ const LATENCY_CONNECTIONS = 8;
 /** The job id the validate route gives a question; the direct baseline uses the same. */
 function validateJobId(question: BenchQuestion): string {
   const hash = questionContentHash(question as Parameters<typeof questionContentHash>[0]);
-  return `validate-${questionIdFor(question as Parameters<typeof questionIdFor>[0], hash)}-${hash.slice(0, 16)}`;
+  return jobIds.validate(questionIdFor(question as Parameters<typeof questionIdFor>[0], hash), hash);
 }
 
 /**

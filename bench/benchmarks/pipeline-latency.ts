@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import type { QueueName } from '../../pipelines/registry.js';
 import type { BenchEnv } from '../bench-env.js';
 import type { Benchmark, Figure } from '../benchmark.js';
@@ -52,7 +53,7 @@ const benchmark: Benchmark = {
           jobFor: (tag, i) => {
             const question = uniqueQuestion(questions, `lat-${tag}`, i);
             const hash = questionContentHash(question as never);
-            return { payload: { question }, jobId: `validate-${questionIdFor(question as never, hash)}-${hash.slice(0, 16)}` };
+            return { payload: { question }, jobId: jobIds.validate(questionIdFor(question as never, hash), hash) };
           },
         });
         figures.push(...out.figures);
@@ -76,7 +77,7 @@ const benchmark: Benchmark = {
           prepare: (tag, count) => addInChunks(count, 500, (from, to) => seedSessions(client, Array.from({ length: to - from }, (_, k) => session(tag, from + k)))),
           jobFor: (tag, i) => {
             const { sessionId, userId, answers } = session(tag, i);
-            return { payload: { sessionId, userId, answers }, jobId: `results-${sessionId}` };
+            return { payload: { sessionId, userId, answers }, jobId: jobIds.results(sessionId, answers) };
           },
         });
         figures.push(...out.figures);

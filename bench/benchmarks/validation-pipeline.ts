@@ -3,6 +3,7 @@ import pg from 'pg';
 import { concurrencyFor } from '../../app/system.js';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import { enqueueImport } from '../../pipelines/flows/import-flow.js';
 import type { QueueName } from '../../pipelines/registry.js';
 import type { Benchmark } from '../benchmark.js';
@@ -165,7 +166,7 @@ export function validationJobs(questions: readonly BenchQuestion[], tag: string,
   return Array.from({ length: to - from }, (_, k) => {
     const question = uniqueQuestion(questions, tag, from + k);
     const hash = questionContentHash(question);
-    return { payload: { question }, options: { jobId: `validate-${questionIdFor(question, hash)}-${hash.slice(0, 16)}` } };
+    return { payload: { question }, options: { jobId: jobIds.validate(questionIdFor(question, hash), hash) } };
   });
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { questionInputSchema } from '../../core/bloom/question-input.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
+import { jobIds } from '../../core/contracts/ids.js';
 import { Producer } from '../../pipelines/producer.js';
 import { createRedisConnection } from '../../pipelines/redis-connection.js';
 import type { QueueName } from '../../pipelines/registry.js';
@@ -92,7 +93,7 @@ const benchmark: Benchmark = {
               Array.from({ length: REFILL }, (_, k) => {
                 const question = uniqueQuestion(questions, 'mem', sent + k);
                 const hash = questionContentHash(question as never);
-                return { payload: { question: question as never }, options: { jobId: `validate-${questionIdFor(question as never, hash)}-${hash.slice(0, 16)}` } };
+                return { payload: { question: question as never }, options: { jobId: jobIds.validate(questionIdFor(question as never, hash), hash) } };
               }),
             );
             sent += REFILL;
