@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { alertRuleInputSchema, alertRuleSchema } from '../../core/alerts/alert-rule.js';
 import { deleteAlertRule, findAlertRule, insertAlertRule, listAlertRules, replaceAlertRule } from '../../db/queries/alert-rules.js';
@@ -23,7 +23,7 @@ const replacementSchema = alertRuleSchema.extend({ id: ruleId.optional() }).stri
  * effect at the next evaluation on every process, and is written to the audit log with the rule
  * before and after (on top of the audit middleware's entry for the request).
  */
-export function alertRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function alertRoutes(ctx: IngressContext, router: Router): void {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.get('/api/alerts/active', operator, async (_req, res) => {
@@ -73,5 +73,4 @@ export function alertRoutes(ctx: IngressContext, router: Router = Router()): Rou
     res.status(204).end();
   });
 
-  return router;
 }

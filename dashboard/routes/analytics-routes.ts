@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { dayStringSchema } from '../../core/contracts/maintenance-contracts.js';
 import { calibrationByDay, listDailyRollups } from '../../db/queries/analytics.js';
@@ -14,7 +14,7 @@ const query = z.object({ from: dayStringSchema.optional(), to: dayStringSchema.o
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export function analyticsRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function analyticsRoutes(ctx: IngressContext, router: Router): void {
 
   /**
    * Daily roll-ups from..to inclusive (UTC days, YYYY-MM-DD), oldest first. Defaults: `to` is
@@ -50,5 +50,4 @@ export function analyticsRoutes(ctx: IngressContext, router: Router = Router()):
     res.json({ from, to, bins: 10, overall, days });
   });
 
-  return router;
 }

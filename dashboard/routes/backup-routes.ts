@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
 import { getBackup, listBackups, toBackupView } from '../../db/queries/backups.js';
@@ -16,7 +16,7 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defa
  * Backups on demand, the catalogue, and verification on demand. Operator only. The requests are
  * audited by middleware/audit-operator-actions.ts, the backups and verifications by their jobs.
  */
-export function backupRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function backupRoutes(ctx: IngressContext, router: Router): void {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.post('/api/admin/backups', operator, async (req, res) => {
@@ -40,5 +40,4 @@ export function backupRoutes(ctx: IngressContext, router: Router = Router()): Ro
     await enqueueAndRespond(ctx, req, res, 'backups', 'verify', { backupId, requestedBy: actorOf(req) }, { jobId });
   });
 
-  return router;
 }

@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/dist/queueAdapters/bullMQ.js';
 import { ExpressAdapter } from '@bull-board/express';
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
 
@@ -24,7 +24,7 @@ function uniformErrors(_req: Request, res: Response, next: NextFunction): void {
 }
 
 /** Bull Board for every queue, operators only (Bearer, or Basic with the key as the password). */
-export function bullBoardRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function bullBoardRoutes(ctx: IngressContext, router: Router): void {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(bullBoardPath);
   createBullBoard({
@@ -33,5 +33,4 @@ export function bullBoardRoutes(ctx: IngressContext, router: Router = Router()):
     options: { uiConfig: { boardTitle: 'learnloop' } },
   });
   router.use(bullBoardPath, requireScope(ctx.keys, 'operator', { allowBasic: true }), uniformErrors, serverAdapter.getRouter());
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { type QueueName, queueNames } from '../../pipelines/registry.js';
 import { listDeadLetters, replayDeadLetters } from '../../pipelines/dead-letters.js';
@@ -18,7 +18,7 @@ const replayQuery = z.object({ limit: z.coerce.number().int().min(1).max(100_000
  * BullMQ's failed set. Operators list them and replay them; every replay is audited by the audit
  * middleware like any operator mutation.
  */
-export function deadLetterRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function deadLetterRoutes(ctx: IngressContext, router: Router): void {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.get('/api/admin/queues/:queue/failed', operator, async (req, res) => {
@@ -35,5 +35,4 @@ export function deadLetterRoutes(ctx: IngressContext, router: Router = Router())
     res.json({ replayed });
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { type Request, Router } from 'express';
+import { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
 import { jobIds } from '../../core/contracts/ids.js';
@@ -22,7 +22,7 @@ const exportParams = z.object({ userId: idSchema, exportId: idSchema });
  * downloads here, the completed export and erasure by their jobs.
  * (The 404 for an erased learner comes from learner-erasure-guard.ts, mounted before this.)
  */
-export function gdprRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function gdprRoutes(ctx: IngressContext, router: Router): void {
   const operator = requireScope(ctx.keys, 'operator');
 
   router.post('/api/users/:userId/export', operator, async (req, res) => {
@@ -68,5 +68,4 @@ export function gdprRoutes(ctx: IngressContext, router: Router = Router()): Rout
     await enqueueAndRespond(ctx, req, res, 'retention-cleanup', 'gdpr-erase', { userId, requestedBy: actorOf(req) }, { jobId });
   });
 
-  return router;
 }

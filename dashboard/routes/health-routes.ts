@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { sql } from 'kysely';
 import { checkRedisReady } from '../../pipelines/redis-connection.js';
 import type { IngressContext } from '../ingress-context.js';
@@ -21,7 +21,7 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2_000): Promise<
  * `/health` and `/ready` are the same probes under the paths the seeds' Kubernetes manifests use;
  * `/health` also carries the server's time so a probe log shows which answer is which.
  */
-export function healthRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function healthRoutes(ctx: IngressContext, router: Router): void {
   router.get(['/healthz', '/health'], (_req, res) => {
     res.json({ status: 'ok', timestamp: ctx.now().toISOString() });
   });
@@ -37,5 +37,4 @@ export function healthRoutes(ctx: IngressContext, router: Router = Router()): Ro
     const ready = redis === 'ok' && postgres === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { redis, postgres } });
   });
-  return router;
 }

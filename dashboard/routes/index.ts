@@ -18,12 +18,12 @@ import { sessionRoutes } from './session-routes.js';
 
 /**
  * Every route module of the ingress, in mount order. Each adds its routes to the router it is given
- * (the ingress passes the app's router, so all routes share one) or to a router of its own. A
+ * (the ingress passes the app's router, so all routes share one). A
  * request walks the routes added before the one that answers it, so the busiest enqueue routes
  * (questions) come first; they act for no learner, so the erasure guard has nothing to refuse
  * there. A module with learner routes must stay behind the guard.
  */
-export const routeModules: ((ctx: IngressContext, router?: Router) => Router)[] = [
+export const routeModules: ((ctx: IngressContext, router: Router) => void)[] = [
   questionRoutes,
   healthRoutes,
   metricsRoutes,

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { decisionTraceSchema } from '../../core/contracts/decision-trace.js';
 import { idSchema } from '../../core/contracts/identifiers.js';
@@ -26,7 +26,7 @@ const exactInstant = z
   });
 const insightCursor = z.tuple([exactInstant, decisionTraceSchema.shape.decisionId]);
 
-export function insightRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function insightRoutes(ctx: IngressContext, router: Router): void {
   const producer = requireScope(ctx.keys, 'producer');
   const cache = new DecisionInsightCache(ctx.redis, ctx.config.QUEUE_PREFIX);
 
@@ -65,5 +65,4 @@ export function insightRoutes(ctx: IngressContext, router: Router = Router()): R
     });
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { findJob } from '../../pipelines/queue-status.js';
 import { type QueueName, isQueueName } from '../../pipelines/registry.js';
@@ -14,7 +14,7 @@ const params = z.object({
 /** Queues whose jobs producers may not read: GDPR exports and erasures, backups, alert evaluation. */
 export const operatorOnlyQueues: ReadonlySet<QueueName> = new Set<QueueName>(['retention-cleanup', 'backups', 'monitoring']);
 
-export function jobRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function jobRoutes(ctx: IngressContext, router: Router): void {
 
   router.get('/api/jobs/:queue/:jobId', requireScope(ctx.keys, 'producer'), async (req, res) => {
     const { queue, jobId } = parseOr400(params, req.params, 'path');
@@ -43,5 +43,4 @@ export function jobRoutes(ctx: IngressContext, router: Router = Router()): Route
     });
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, type Router } from 'express';
 import { idSchema } from '../../core/contracts/identifiers.js';
 import { isLearnerErased } from '../../db/queries/learner-erasure.js';
 import { HttpError } from '../http-error.js';
@@ -16,7 +16,7 @@ const bodyUserPaths = ['/api/sessions/generate', '/api/sessions/:sessionId/resul
  * Routes still filter their own reads (db/queries/learner-erasure.ts): this guard cannot see a
  * learner behind an id such as a decision id.
  */
-export function learnerErasureGuard(ctx: IngressContext, router: Router = Router()): Router {
+export function learnerErasureGuard(ctx: IngressContext, router: Router): void {
   const producer = requireScope(ctx.keys, 'producer');
 
   const refuseErased = async (userId: unknown, next: NextFunction) => {
@@ -40,5 +40,4 @@ export function learnerErasureGuard(ctx: IngressContext, router: Router = Router
     next();
   });
 
-  return router;
 }

@@ -1,10 +1,10 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { metricsRegistry } from '../../observability/metrics-registry.js';
 import { metricsAuthorizer } from '../../observability/metrics-server.js';
 import { HttpError } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 
-export function metricsRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function metricsRoutes(ctx: IngressContext, router: Router): void {
   const authorized = metricsAuthorizer(ctx.config.METRICS_TOKEN);
   router.get('/metrics', async (req, res) => {
     if (!authorized(req.headers.authorization)) {
@@ -13,5 +13,4 @@ export function metricsRoutes(ctx: IngressContext, router: Router = Router()): R
     res.setHeader('Content-Type', metricsRegistry.contentType);
     res.send(await metricsRegistry.metrics());
   });
-  return router;
 }

@@ -1,10 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { openApiDocument } from '../openapi.js';
 import type { IngressContext } from '../ingress-context.js';
 
-export function openApiRoutes(_ctx: IngressContext, router: Router = Router()): Router {
+export function openApiRoutes(_ctx: IngressContext, router: Router): void {
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  return router;
 }

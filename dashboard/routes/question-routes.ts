@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { idSchema } from '../../core/contracts/identifiers.js';
 import { jobIds } from '../../core/contracts/ids.js';
 import { questionContentHash, questionIdFor } from '../../core/contracts/question-contracts.js';
@@ -10,7 +10,7 @@ import { HttpError, invalid400, parseOr400 } from '../http-error.js';
 import type { IngressContext } from '../ingress-context.js';
 import { requireScope } from '../middleware/api-key-auth.js';
 
-export function questionRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function questionRoutes(ctx: IngressContext, router: Router): void {
   const producer = requireScope(ctx.keys, 'producer');
 
   router.post('/api/questions/validate', producer, async (req, res) => {
@@ -42,5 +42,4 @@ export function questionRoutes(ctx: IngressContext, router: Router = Router()): 
     res.json(question);
   });
 
-  return router;
 }

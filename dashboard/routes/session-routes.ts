@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Request, Router } from 'express';
+import { type Request, type Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../core/contracts/identifiers.js';
 import { jobIds } from '../../core/contracts/ids.js';
@@ -30,7 +30,7 @@ function refuseOthers(stored: { userId: string } | undefined, userId: string, wh
 }
 
 /** Sessions, their results, learning plans and the learner profile: the adaptive engine's door. */
-export function sessionRoutes(ctx: IngressContext, router: Router = Router()): Router {
+export function sessionRoutes(ctx: IngressContext, router: Router): void {
   const producer = requireScope(ctx.keys, 'producer');
 
   router.post('/api/sessions/generate', producer, async (req, res) => {
@@ -112,5 +112,4 @@ export function sessionRoutes(ctx: IngressContext, router: Router = Router()): R
     res.json(buildLearnerProfile(state, reviewsDue));
   });
 
-  return router;
 }
