@@ -32,8 +32,9 @@ function validateJobId(question: BenchQuestion): string {
 /**
  * 6. HTTP: (a) enqueue throughput of `POST /api/questions/validate` under autocannon (ingress only,
  * no workers, so the queue just fills) against `queue.add` called directly with the same payloads
- * and job ids at the same concurrency, with a bare node:http server doing the same add as the
- * floor HTTP itself sets on this machine; (b) enqueue-to-completed latency (finishedOn − timestamp of
+ * and job ids at the same concurrency, with two floors doing the same add: a bare node:http server
+ * (what HTTP itself costs on this machine) and a minimal Express 5 app (what the framework the
+ * ingress is built on adds to it); (b) enqueue-to-completed latency (finishedOn − timestamp of
  * each job) with workers running, with requests sent at half the pipeline's measured saturation.
  */
 const benchmark: Benchmark = {
@@ -56,15 +57,20 @@ const benchmark: Benchmark = {
 async function enqueueThroughput(env: BenchEnv, load: HttpLoadGenerator, questions: BenchQuestion[], questionsFile: string) {
   const { system } = await startBenchSystem(env, 'http', { ingress: true, workers: [], schedulers: false });
   const queue = system.services.producer.queue('question-validation');
-  const bare = await startBareEnqueueServer(queue, (q) => validateJobId(q as unknown as BenchQuestion), defaultJobOptions);
-  // CPU of this process (the ingress, the bare server or the direct adds), Redis and Postgres; not
-  // the load generator's, which runs in its own process.
-  type Path = 'ingress' | 'bare' | 'direct';
+  const jobIdFor = (q: Record<string, unknown>) => validateJobId(q as unknown as BenchQuestion);
+  const bare = await startBareEnqueueServer('node:http', queue, PATH, jobIdFor, defaultJobOptions);
+  const bareExpress = await startBareEnqueueServer('express', queue, PATH, jobIdFor, defaultJobOptions);
+  // CPU of this process (the ingress, the floor servers or the direct adds), Redis and Postgres;
+  // not the load generator's, which runs in its own process.
+  type HttpPath = 'ingress' | 'bare' | 'express';
+  type Path = HttpPath | 'direct';
   const cpu: Record<Path, { total: CpuSnapshot; count: number }> = {
     ingress: { total: zeroCpu(), count: 0 },
     bare: { total: zeroCpu(), count: 0 },
+    express: { total: zeroCpu(), count: 0 },
     direct: { total: zeroCpu(), count: 0 },
   };
+  const urls: Record<HttpPath, string> = { ingress: system.url!, bare: bare.url, express: bareExpress.url };
   const metered = async <T extends { count: number }>(path: Path, body: () => Promise<T>): Promise<T> => {
     const before = env.cpu.snapshot();
     const result = await body();
@@ -74,10 +80,9 @@ async function enqueueThroughput(env: BenchEnv, load: HttpLoadGenerator, questio
     return result;
   };
   try {
-    const http = (path: 'ingress' | 'bare', tag: string, seconds: number) =>
+    const http = (path: HttpPath, tag: string, seconds: number) =>
       metered(path, async () => {
-        const url = path === 'ingress' ? system.url! : bare.url;
-        const r = await load.run({ url, path: PATH, key: env.apiKey, seconds, connections: CONNECTIONS, questionsFile, tag: `${path}-${tag}` });
+        const r = await load.run({ url: urls[path], path: PATH, key: env.apiKey, seconds, connections: CONNECTIONS, questionsFile, tag: `${path}-${tag}` });
         if (r.non2xx > 0 || r.errors > 0) throw new Error(`HTTP load on the ${path} server got ${r.non2xx} non-2xx answers and ${r.errors} errors`);
         return { ...r, count: r.ok };
       });
@@ -87,11 +92,13 @@ async function enqueueThroughput(env: BenchEnv, load: HttpLoadGenerator, questio
     const warmSeconds = Math.min(2, env.runSeconds);
     await http('ingress', 'warm', warmSeconds);
     await http('bare', 'warm', warmSeconds);
+    await http('express', 'warm', warmSeconds);
     await direct('warm', warmSeconds);
     for (const c of Object.values(cpu)) Object.assign(c, { total: zeroCpu(), count: 0 });
 
     const viaIngress: number[] = [];
     const viaBare: number[] = [];
+    const viaExpress: number[] = [];
     const viaAdd: number[] = [];
     const ingressP99: number[] = [];
     for (let run = 0; run < env.runs; run += 1) {
@@ -99,9 +106,11 @@ async function enqueueThroughput(env: BenchEnv, load: HttpLoadGenerator, questio
       viaIngress.push(r.okPerSecond);
       ingressP99.push(r.latencyMs.p99);
       viaBare.push((await http('bare', `r${run}`, env.runSeconds)).okPerSecond);
+      viaExpress.push((await http('express', `r${run}`, env.runSeconds)).okPerSecond);
       viaAdd.push((await direct(`r${run}`, env.runSeconds)).perSecond);
       env.log(
         `  run ${run + 1}/${env.runs}: ingress ${Math.round(viaIngress.at(-1)!)} req/s, bare node:http ${Math.round(viaBare.at(-1)!)} req/s, ` +
+          `minimal Express ${Math.round(viaExpress.at(-1)!)} req/s, ` +
           `queue.add ${Math.round(viaAdd.at(-1)!)} jobs/s`,
       );
     }
@@ -110,17 +119,19 @@ async function enqueueThroughput(env: BenchEnv, load: HttpLoadGenerator, questio
       figures: [
         figure(`POST /api/questions/validate, ${CONNECTIONS} connections`, viaIngress, 'req/s', { baseline: direct_, target: { atLeast: 0.3 } }),
         figure('same POST on a bare node:http server → queue.add (floor)', viaBare, 'req/s', { baseline: direct_ }),
+        figure('same POST on a minimal Express 5 app → queue.add (floor with Express)', viaExpress, 'req/s', { baseline: direct_ }),
         figure('ingress response p99 at saturation', ingressP99, 'ms'),
       ],
       notes: [
         `ingress only (no workers); autocannon (${CONNECTIONS} connections) in its own process; every request a new question id ` +
           `(no dedupe); logs at error level, so pino-http writes nothing per request; the rate limiter runs (with a limit never reached)`,
         `CPU outside the load generator: ingress ${describeCpuPer(cpu.ingress.total, cpu.ingress.count, 'request')}; ` +
-          `bare server ${describeCpuPer(cpu.bare.total, cpu.bare.count, 'request')}; queue.add ${describeCpuPer(cpu.direct.total, cpu.direct.count, 'job')}`,
+          `bare server ${describeCpuPer(cpu.bare.total, cpu.bare.count, 'request')}; ` +
+          `minimal Express app ${describeCpuPer(cpu.express.total, cpu.express.count, 'request')}; queue.add ${describeCpuPer(cpu.direct.total, cpu.direct.count, 'job')}`,
       ],
     };
   } finally {
-    await bare.close();
+    await Promise.all([bare.close(), bareExpress.close()]);
     await queue.obliterate({ force: true }).catch(() => {});
     await system.close();
   }
