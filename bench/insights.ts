@@ -11,7 +11,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { type Config, parseConfig } from '../core/config/config-schema.js';
 import { type DecisionTrace, MAX_TRACES_PER_JOB } from '../core/contracts/decision-trace.js';
-import { createDatabase } from '../db/database.js';
+import { createDatabase, poolOf } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { ensureDecisionInsightPartitions, monthKey } from '../db/queries/decision-insight-partitions.js';
 import { DECISION_INSIGHT_COPY_COLUMNS, decisionInsightCopyRows } from '../db/queries/decision-insights.js';
@@ -26,6 +26,7 @@ import { ReadThroughCache } from '../db/cache/read-through-cache.js';
 import { startWorkers } from '../workers/runtime/run-workers.js';
 import { traceBatchJobId } from '../workers/runtime/send-trace.js';
 import { CpuMeter, type CpuSnapshot, addCpu, cpuDelta, zeroCpu } from './support/cpu-meter.js';
+import { NoopQueue } from './support/noop-queue.js';
 
 /**
  * Decision-insight write throughput: traces persisted per second through the queue (producer
@@ -40,6 +41,11 @@ import { CpuMeter, type CpuSnapshot, addCpu, cpuDelta, zeroCpu } from './support
  *   chunks them so) — the figure held against the target, ≥ 0.7 × COPY;
  * - 20: one producing job's decisions (a session's items) sent together;
  * - 1: a `record` job per trace, micro-batched in the worker only.
+ *
+ * And a floor for the first mode: the same jobs drained by plain BullMQ whose processor only
+ * encodes its job's traces as COPY rows and COPYs them (no payload check, no batching across jobs,
+ * no erasure check, cache or metrics; bench/support/noop-queue.ts): what the queue plus COPY cost
+ * on this machine before any of the actor's own work.
  *
  * The workers are the real runtime (workers/runtime/run-workers.ts) with the real processors and
  * configuration defaults, but only the decision-insights queue (not app/system.ts), so the figures
@@ -106,6 +112,12 @@ export interface InsightsBenchResult {
   /** CPU over the measured COPYs (sum of runs), when `cpu` was given. */
   copyCpu: CpuSnapshot;
   queue: QueueModeResult[];
+  /**
+   * Per run: traces per second through the floor (plain BullMQ, each job's traces COPYed by its
+   * processor, nothing else) in jobs of queue[0].tracesPerJob; and its CPU (sum of runs).
+   */
+  floorTracesPerSecond: number[];
+  floorCpu: CpuSnapshot;
   /** The headline: queue[0].ratio. */
   ratio: number;
 }
@@ -196,6 +208,7 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
   const copyClient = new pg.Client({ connectionString: env.databaseUrl });
   const producer = new Producer(producerConnection, config.QUEUE_PREFIX);
   let group: ReturnType<typeof startWorkers> | undefined;
+  let floorQueue: NoopQueue | undefined;
   try {
     await migrateToLatest(db);
     await Promise.all([waitForRedis(producerConnection), waitForRedis(workerConnection), copyClient.connect()]);
@@ -298,15 +311,32 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
         cpu,
       };
     };
+    const copyInto = async (client: pg.ClientBase, rows: Iterable<string>) =>
+      pipeline(Readable.from(rows), client.query(copyFrom(`COPY decision_insights (${DECISION_INSIGHT_COPY_COLUMNS}) FROM STDIN`)));
+    floorQueue = new NoopQueue(env.redisUrl, `${config.QUEUE_PREFIX}-floor`, 'decision-insights-floor', config.CONCURRENCY_DECISION_INSIGHTS, async (data) => {
+      const client = await poolOf(db).connect();
+      try {
+        await copyInto(client, [decisionInsightCopyRows((data as { traces: DecisionTrace[] }).traces)!]);
+      } finally {
+        client.release();
+      }
+    });
+    /** Empties the table, then times the floor draining `traces` in jobs of `perJob`. */
+    const throughFloor = async (traces: DecisionTrace[], perJob: number) => {
+      await emptyTable();
+      const t = await floorQueue!.drain(Math.ceil(traces.length / perJob), 'record-batch', (i) => ({ traces: traces.slice(i * perJob, (i + 1) * perJob) }), {
+        snapshot: cpuNow,
+      });
+      const stored = await storedRows();
+      if (stored !== traces.length) throw new Error(`the floor stored ${stored} rows, expected ${traces.length}`);
+      return { perSecond: (t.processPerSecond * traces.length) / Math.ceil(traces.length / perJob), cpu: t.cpu! };
+    };
     /** Empties the table and times one COPY of `traces` into it. */
     const throughCopy = async (traces: DecisionTrace[]) => {
       await emptyTable();
       const cpuStart = cpuNow();
       const start = performance.now();
-      await pipeline(
-        Readable.from(copyLines(traces)),
-        copyClient.query(copyFrom(`COPY decision_insights (${DECISION_INSIGHT_COPY_COLUMNS}) FROM STDIN`)),
-      );
+      await copyInto(copyClient, copyLines(traces));
       const seconds = (performance.now() - start) / 1000;
       const cpu = cpuDelta(cpuStart, cpuNow());
       const stored = await storedRows();
@@ -322,6 +352,8 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
       batchMaxWaitMs: config.INSIGHT_BATCH_MAX_WAIT_MS,
       copyTracesPerSecond: [],
       copyCpu: zeroCpu(),
+      floorTracesPerSecond: [],
+      floorCpu: zeroCpu(),
       queue: modes.map((perJob) => ({
         tracesPerJob: perJob,
         traces: perJob === 1 ? singleCount : count,
@@ -344,6 +376,7 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
       const size = (n: number) => (warm ? Math.min(n, 2_000) : n);
       const traces = makeTraces(size(count), `r${run + 1}`, now);
       const copy = await throughCopy(traces);
+      const floor = await throughFloor(traces, modes[0]!);
       const line: string[] = [];
       for (const [i, mode] of result.queue.entries()) {
         const own = mode.tracesPerJob === 1 ? makeTraces(size(singleCount), `r${run + 1}-single`, now) : traces;
@@ -362,7 +395,12 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
       if (warm) continue;
       result.copyTracesPerSecond.push(copy.perSecond);
       result.copyCpu = addCpu(result.copyCpu, copy.cpu);
-      log(`insights run ${run + 1}/${runs}: COPY ${Math.round(copy.perSecond)} rows/s; queue ${line.join(', ')}`);
+      result.floorTracesPerSecond.push(floor.perSecond);
+      result.floorCpu = addCpu(result.floorCpu, floor.cpu);
+      log(
+        `insights run ${run + 1}/${runs}: COPY ${Math.round(copy.perSecond)} rows/s; floor (BullMQ + COPY) ${Math.round(floor.perSecond)} traces/s; ` +
+          `queue ${line.join(', ')}`,
+      );
     }
     const copyMedian = median(result.copyTracesPerSecond);
     result.queue.forEach((mode, i) => {
@@ -374,6 +412,7 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
     return result;
   } finally {
     await group?.close(5_000);
+    await floorQueue?.close();
     await producer.close();
     await copyClient.end().catch(() => {});
     await Promise.allSettled([producerConnection.quit(), workerConnection.quit()]);
@@ -386,6 +425,7 @@ export function describeInsightsResult(r: InsightsBenchResult): string[] {
   const copy = median(r.copyTracesPerSecond);
   return [
     `COPY ${Math.round(copy)} rows/s (median of ${r.runs}, ${r.traces} rows each)`,
+    `floor, plain BullMQ + COPY, ${r.queue[0]?.tracesPerJob} per job: ${Math.round(median(r.floorTracesPerSecond))} traces/s = ${(median(r.floorTracesPerSecond) / copy).toFixed(2)} × COPY`,
     ...r.queue.map(
       (m) =>
         `queue, ${m.tracesPerJob} trace(s)/job: ${Math.round(median(m.tracesPerSecond))} traces/s = ${m.ratio.toFixed(2)} × COPY; ` +
@@ -404,6 +444,7 @@ export function describeInsightsCpu(r: InsightsBenchResult): string {
   };
   return [
     `COPY ${per(r.copyCpu, r.runs * r.traces)} per row`,
+    `floor (BullMQ + COPY) ${per(r.floorCpu, r.runs * r.traces)} per trace`,
     ...r.queue.map((m) => `${m.tracesPerJob}/job ${per(m.cpu, r.runs * m.traces)} per trace`),
   ].join('; ');
 }

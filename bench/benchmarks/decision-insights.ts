@@ -4,7 +4,7 @@ import { figure } from '../stats.js';
 
 /**
  * Decision traces persisted per second through the decision-insights actor, next to a raw COPY of
- * the same rows. The measurement itself belongs to the insights store's owner (bench/insights.ts,
+ * the same rows, and the floor: the same jobs drained by plain BullMQ with one COPY per job. The measurement itself belongs to the insights store's owner (bench/insights.ts,
  * `benchInsights`, also runnable on its own); this module gives it the bench's servers and sizes
  * and turns its per-run numbers into figures. If that file or anything it imports is missing, the
  * import fails and the harness reports this benchmark as skipped, with the missing file.
@@ -33,8 +33,14 @@ const benchmark: Benchmark = {
       }),
       figure(`  job p99 (batch wait + INSERT + cache), ${mode.tracesPerJob} per job`, mode.jobP99Ms, 'ms'),
     ]);
+    const floor = figure(
+      `same jobs, plain BullMQ + one COPY per job, nothing else (floor), ${r.queue[0]!.tracesPerJob} per job`,
+      r.floorTracesPerSecond,
+      'traces/s',
+      { baseline: copy },
+    );
     return {
-      figures: [...figures, figure('enqueue, addBulk (queue paused)', r.queue[0]!.enqueueTracesPerSecond, 'traces/s')],
+      figures: [...figures.slice(0, 2), floor, ...figures.slice(2), figure('enqueue, addBulk (queue paused)', r.queue[0]!.enqueueTracesPerSecond, 'traces/s')],
       notes: [
         `${r.traces} traces per run, concurrency ${r.concurrency}, INSERT batches of ≤ ${r.batchMaxRows} rows or ${r.batchMaxWaitMs} ms ` +
           `(mean rows per INSERT: ${r.queue.map((m) => `${m.meanBatchRows.toFixed(0)} at ${m.tracesPerJob}/job`).join(', ')}); ` +

@@ -9,6 +9,8 @@ import { type DrainTiming, addInChunks, timedDrain } from './timed-drain.js';
  * Plain BullMQ with a processor that does nothing: the queue's own cost per job, the baseline the
  * other throughput figures are divided by. Same connection settings and job options (attempts,
  * backoff, retention) as the system's queues, so the ratio isolates what our processing adds.
+ * `processor` replaces the empty one for a floor that must do the bare minimum of the work
+ * (e.g. the insights bench's "BullMQ, then COPY, nothing else").
  */
 export class NoopQueue {
   readonly queue: Queue;
@@ -16,16 +18,22 @@ export class NoopQueue {
   private readonly counter: CompletionCounter;
   private readonly connections;
 
-  constructor(redisUrl: string, prefix: string, name: string, concurrency: number) {
+  constructor(
+    redisUrl: string,
+    prefix: string,
+    name: string,
+    concurrency: number,
+    processor: (data: Record<string, unknown>) => Promise<unknown> = async () => null,
+  ) {
     this.connections = [createRedisConnection(redisUrl, 'worker'), createRedisConnection(redisUrl, 'worker')];
     this.queue = new Queue(name, { connection: this.connections[0]!, prefix });
-    this.worker = new Worker(name, async () => null, { connection: this.connections[1]!, prefix, concurrency });
+    this.worker = new Worker(name, (job) => processor(job.data as Record<string, unknown>), { connection: this.connections[1]!, prefix, concurrency });
     this.worker.on('error', () => {});
     this.counter = new CompletionCounter([this.worker]);
   }
 
   /** Bulk-adds `jobs` copies-with-unique-ids of `payload(i)`, then times their processing. */
-  async drain(jobs: number, jobName: string, payload: (i: number) => Record<string, unknown>, cpu?: CpuMeter): Promise<DrainTiming> {
+  async drain(jobs: number, jobName: string, payload: (i: number) => Record<string, unknown>, cpu?: Pick<CpuMeter, 'snapshot'>): Promise<DrainTiming> {
     const timing = await timedDrain({
       queue: this.queue,
       counter: this.counter,

@@ -26,7 +26,7 @@ export async function timedDrain(options: {
   jobs: number;
   add: (count: number) => Promise<void>;
   timeoutMs?: number;
-  cpu?: CpuMeter;
+  cpu?: Pick<CpuMeter, 'snapshot'>;
   pgStats?: PgStatsProbe;
   /** Work the jobs left behind (e.g. traces for another actor), waited for outside the timing but inside the CPU count. */
   settle?: () => Promise<void>;
