@@ -4,9 +4,10 @@ import { figure } from '../stats.js';
 
 /**
  * Decision traces persisted per second through the decision-insights actor, next to a raw COPY of
- * the same rows, and the floor: the same jobs drained by plain BullMQ with one COPY per job. The measurement itself belongs to the insights store's owner (bench/insights.ts,
- * `benchInsights`, also runnable on its own); this module gives it the bench's servers and sizes
- * and turns its per-run numbers into figures. If that file or anything it imports is missing, the
+ * the same rows, and the floor: the same jobs drained by plain BullMQ with one COPY per job. The
+ * measurement itself belongs to the insights store's owner (bench/insights.ts, `benchInsights`,
+ * also runnable on its own); this module gives it the bench's servers and sizes and turns its
+ * per-run numbers into figures. If that file or anything it imports is missing, the
  * import fails and the harness reports this benchmark as skipped, with the missing file.
  */
 const benchmark: Benchmark = {
