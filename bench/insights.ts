@@ -324,12 +324,11 @@ export async function benchInsights(env: InsightsBenchEnv): Promise<InsightsBenc
     /** Empties the table, then times the floor draining `traces` in jobs of `perJob`. */
     const throughFloor = async (traces: DecisionTrace[], perJob: number) => {
       await emptyTable();
-      const t = await floorQueue!.drain(Math.ceil(traces.length / perJob), 'record-batch', (i) => ({ traces: traces.slice(i * perJob, (i + 1) * perJob) }), {
-        snapshot: cpuNow,
-      });
+      const jobs = Math.ceil(traces.length / perJob);
+      const t = await floorQueue!.drain(jobs, 'record-batch', (i) => ({ traces: traces.slice(i * perJob, (i + 1) * perJob) }), { snapshot: cpuNow });
       const stored = await storedRows();
       if (stored !== traces.length) throw new Error(`the floor stored ${stored} rows, expected ${traces.length}`);
-      return { perSecond: (t.processPerSecond * traces.length) / Math.ceil(traces.length / perJob), cpu: t.cpu! };
+      return { perSecond: (t.processPerSecond * traces.length) / jobs, cpu: t.cpu! };
     };
     /** Empties the table and times one COPY of `traces` into it. */
     const throughCopy = async (traces: DecisionTrace[]) => {
